@@ -1,0 +1,99 @@
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { fromCallback } from 'xstate';
+import type { ThreadInput } from '../machines/worker.machine.js';
+import type { SerializedError, ThreadCommand, ThreadEvent } from '../machines/workerProtocol.js';
+import { trackThread } from './liveThreads.js';
+
+export interface ThreadOptions {
+  /** file: URL of the task module, imported by the worker. */
+  moduleUrl: string;
+  logger: Logger;
+  resourceLimits?: ResourceLimits | undefined;
+}
+
+const ENTRY = new URL('./workerEntry.mjs', import.meta.url);
+
+function serialize(err: unknown): SerializedError {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; stack?: unknown } | undefined;
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    code: typeof e?.code === 'string' || typeof e?.code === 'number' ? e.code : undefined,
+    stack: typeof e?.stack === 'string' ? e.stack : undefined,
+  };
+}
+
+/**
+ * A worker thread as an actor: the worker slot machine invokes one per thread
+ * generation. It turns the thread's messages and exit into machine events and the
+ * machine's commands into messages or `terminate()`. Stopping the actor terminates a
+ * thread that has not exited yet.
+ */
+export function threadLogic(opts: ThreadOptions) {
+  return fromCallback<ThreadCommand, ThreadInput>(({ sendBack, receive, input }) => {
+    const worker = new Worker(ENTRY, {
+      workerData: { moduleUrl: opts.moduleUrl, slot: input.slot },
+      resourceLimits: opts.resourceLimits,
+    });
+    trackThread(worker);
+    let exited = false;
+    let uncaught: SerializedError | undefined;
+    const send = (e: ThreadEvent) => sendBack(e);
+
+    worker.on('message', (m: { t: string; seq: number; error: SerializedError; level: string; msg: string; data: unknown }) => {
+      switch (m.t) {
+        case 'ok':
+          return send({ type: 'RESULT_OK', seq: m.seq });
+        case 'err':
+          return send({ type: 'RESULT_ERR', seq: m.seq, error: m.error });
+        case 'hb':
+          return send({ type: 'HEARTBEAT', seq: m.seq });
+        case 'pong':
+          return send({ type: 'PONG' });
+        case 'ready':
+          return send({ type: 'READY' });
+        case 'loadFailed':
+          return send({ type: 'LOAD_FAILED', error: m.error });
+        case 'log': {
+          const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === m.level) ?? 'info';
+          opts.logger[level]({ slot: input.slot, seq: m.seq, data: m.data }, m.msg);
+          return;
+        }
+      }
+    });
+    worker.on('error', (err) => {
+      uncaught = serialize(err);
+    });
+    worker.on('exit', (code) => {
+      exited = true;
+      send({ type: 'EXITED', code, error: uncaught });
+    });
+
+    receive((cmd) => {
+      switch (cmd.type) {
+        case 'run':
+          try {
+            worker.postMessage({ t: 'run', seq: cmd.task.seq, key: cmd.task.key, input: cmd.task.input, attempt: cmd.task.attempt });
+          } catch (err) {
+            // The input cannot be cloned to a thread: a problem of this input alone.
+            send({ type: 'RESULT_ERR', seq: cmd.task.seq, error: { ...serialize(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
+          }
+          return;
+        case 'abort':
+          worker.postMessage({ t: 'abort', seq: cmd.seq });
+          return;
+        case 'ping':
+          worker.postMessage({ t: 'ping' });
+          return;
+        case 'terminate':
+          void worker.terminate();
+          return;
+      }
+    });
+
+    return () => {
+      if (!exited) void worker.terminate();
+    };
+  });
+}

@@ -1,0 +1,32 @@
+export { runBatch } from './runtime/runBatch.js';
+export type { RunBatchOptions, Timeouts, RetryOptions, CircuitOptions, RestartOptions } from './runtime/runBatchOptions.js';
+export type { BatchSummary } from './runtime/batchSummary.js';
+export type { DeadLetter } from './runtime/deadLetter.js';
+export { systemClock, type WardenClock } from './runtime/clock.js';
+export { defaultTrips, CONNECTION_ERROR_CODES } from './runtime/defaultTrips.js';
+export { defineTask, type TaskContext, type TaskFunction } from './taskContext.js';
+export { liveThreadCount } from './actors/liveThreads.js';
+
+export { WardenError, hasErrorCode } from './errors/WardenError.js';
+export { OptionError, isOptionError } from './errors/OptionError.js';
+export { FatalError, isFatalError } from './errors/FatalError.js';
+export { UnrecoverableError, isUnrecoverableError } from './errors/UnrecoverableError.js';
+export { TaskModuleError, isTaskModuleError } from './errors/TaskModuleError.js';
+export { TaskTimeoutError, isTaskTimeoutError } from './errors/TaskTimeoutError.js';
+export { WorkerCrashError, isWorkerCrashError } from './errors/WorkerCrashError.js';
+export { CircuitOpenError, isCircuitOpenError } from './errors/CircuitOpenError.js';
+export { ChunkTimeoutError, isChunkTimeoutError } from './errors/ChunkTimeoutError.js';
+export { BatchTimeoutError, isBatchTimeoutError } from './errors/BatchTimeoutError.js';
+export { AbortedError, isAbortedError } from './errors/AbortedError.js';
+
+export type { BatchStatus, BatchStopReason } from './machines/batch.machine.js';
+export type { DeadLetterReason, CancelReason } from './machines/deadLetterReason.js';
+export { DEAD_LETTER_REASONS } from './machines/deadLetterReason.js';
+export type { SerializedError } from './machines/workerProtocol.js';
+export { taskMachine } from './machines/task.machine.js';
+export { stepTask, newTaskState, type TaskState, type TaskStep, type TaskStatus } from './machines/stepTask.js';
+export { circuitMachine } from './machines/circuit.machine.js';
+export { chunkMachine } from './machines/chunk.machine.js';
+export { workerMachine } from './machines/worker.machine.js';
+export { poolMachine } from './machines/pool.machine.js';
+export { batchMachine } from './machines/batch.machine.js';

@@ -1,0 +1,622 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { createActor, type Actor, type ActorRefFrom } from 'xstate';
+import { threadLogic } from '../actors/threadActor.js';
+import { AbortedError } from '../errors/AbortedError.js';
+import { BatchTimeoutError } from '../errors/BatchTimeoutError.js';
+import { ChunkTimeoutError } from '../errors/ChunkTimeoutError.js';
+import { CircuitOpenError } from '../errors/CircuitOpenError.js';
+import { isFatalError } from '../errors/FatalError.js';
+import { TaskModuleError } from '../errors/TaskModuleError.js';
+import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
+import { isUnrecoverableError } from '../errors/UnrecoverableError.js';
+import { WorkerCrashError } from '../errors/WorkerCrashError.js';
+import { batchMachine, type BatchStatus, type BatchStopReason } from '../machines/batch.machine.js';
+import type { chunkMachine, ChunkEnded } from '../machines/chunk.machine.js';
+import type { circuitMachine } from '../machines/circuit.machine.js';
+import { DEAD_LETTER_REASONS, type CancelReason, type DeadLetterReason } from '../machines/deadLetterReason.js';
+import { poolMachine, workerId } from '../machines/pool.machine.js';
+import { newTaskState, stepTask, type TaskState, type TaskStep } from '../machines/stepTask.js';
+import { workerMachine, type WorkerSettled } from '../machines/worker.machine.js';
+import type { SerializedError } from '../machines/workerProtocol.js';
+import type { BatchSummary } from './batchSummary.js';
+import type { DeadLetter } from './deadLetter.js';
+import type { ResolvedOptions } from './resolveOptions.js';
+import { SourceReader } from './sourceReader.js';
+
+/** One task as plain data: the engine keeps these, never an actor per task. */
+interface TaskRecord<I> {
+  key: string;
+  index: number;
+  input: I;
+  chunk: number;
+  state: TaskState;
+  seq: number;
+  dueAt: number;
+  lastError: SerializedError | undefined;
+  firstFailedAt: number;
+  /** A per-input problem found before dispatch (its key could not be computed). */
+  invalid: SerializedError | undefined;
+}
+
+type WorkerRef = ActorRefFrom<typeof workerMachine>;
+
+const UNRETRYABLE_CODES = new Set(['ERR_WARDEN_UNCLONABLE_INPUT', 'ERR_WARDEN_INVALID_KEY']);
+
+function cancelReasonOf(reason: BatchStopReason | undefined): CancelReason {
+  if (reason === 'batch-timeout' || reason === 'circuit-open') return reason;
+  return 'aborted';
+}
+
+function plainError(e: Error & { code?: string }): SerializedError {
+  return { name: e.name, message: e.message, code: e.code, stack: e.stack };
+}
+
+function stopError(reason: CancelReason, detail: string): SerializedError {
+  switch (reason) {
+    case 'batch-timeout':
+      return plainError(new BatchTimeoutError(`the batch ran past its budget (${detail})`));
+    case 'chunk-timeout':
+      return plainError(new ChunkTimeoutError(`the chunk ran past its budget (${detail})`));
+    case 'circuit-open':
+      return plainError(new CircuitOpenError(`the circuit opened (${detail})`));
+    case 'aborted':
+      return plainError(new AbortedError(`the batch stopped (${detail})`));
+  }
+}
+
+/**
+ * Runs one batch: reads the source a chunk at a time, hands tasks to idle worker slots,
+ * applies the task machine's transitions to plain records (`stepTask`) and reacts to
+ * what the machines decide (timeouts, circuit, chunk outcome, escalation, stop).
+ * Every wait lives in a machine; this class holds the queues and the counts.
+ */
+export class BatchEngine<I> {
+  readonly id = randomUUID();
+  private readonly o: ResolvedOptions<I>;
+  private readonly log: Logger;
+  private readonly reader: SourceReader<I>;
+  private root!: Actor<typeof batchMachine>;
+  private chunk!: ActorRefFrom<typeof chunkMachine>;
+  private circuit!: ActorRefFrom<typeof circuitMachine>;
+  private readonly workers: WorkerRef[] = [];
+
+  private phase: 'starting' | 'running' | 'stopping' | 'done' = 'starting';
+  private readonly idle: number[] = [];
+  private readonly inflight = new Map<number, TaskRecord<I>>();
+  private queue: TaskRecord<I>[] = [];
+  private queueHead = 0;
+  private waiting: TaskRecord<I>[] = [];
+  private chunkIndex = -1;
+  private chunkOpen = false;
+  private seq = 0;
+  private pumping = false;
+  private pumpAgain = false;
+
+  private total = 0;
+  private succeeded = 0;
+  private deadLettered = 0;
+  private readonly byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0])) as Record<DeadLetterReason, number>;
+  private chunksCompleted = 0;
+  private chunksFailed = 0;
+  private workerRestarts = 0;
+  private stuckThreads = 0;
+  private stoppedWorkers = 0;
+  private drained = false;
+  private status: BatchStatus = 'failed';
+  private stopReason: BatchStopReason | undefined;
+  private moduleError: TaskModuleError | undefined;
+  private readonly startedAt: number;
+  private resolve!: (s: BatchSummary) => void;
+  private reject!: (e: unknown) => void;
+  private readonly onAbort = () => this.root.send({ type: 'ABORT' });
+
+  constructor(options: ResolvedOptions<I>) {
+    this.o = options;
+    this.log = options.logger.child({ batchId: this.id });
+    this.reader = new SourceReader(options.source);
+    this.startedAt = options.clock.now();
+  }
+
+  /** Starts the batch; resolves with its summary once every worker is gone. */
+  run(): Promise<BatchSummary> {
+    return new Promise<BatchSummary>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.start();
+    });
+  }
+
+  private start(): void {
+    const o = this.o;
+    const worker = workerMachine.provide({
+      actors: { thread: threadLogic({ moduleUrl: o.moduleUrl, logger: this.log, resourceLimits: o.resourceLimits }) },
+    });
+    const pool = poolMachine.provide({ actors: { worker } });
+    const machine = batchMachine.provide({ actors: { pool } });
+    const threads = o.workers + o.spareWorkers;
+    this.root = createActor(machine, {
+      clock: o.clock,
+      inspect: o.inspect,
+      input: {
+        batchMs: o.batchMs,
+        earlyChunks: o.earlyChunks,
+        stopMs: o.killGraceMs + o.terminateMs * 2 + 1000,
+        chunk: { chunkMs: o.chunkMs, failureRatio: o.chunkFailureRatio },
+        circuit: { threshold: o.circuit.threshold, cooldownMs: o.circuit.cooldownMs },
+        pool: {
+          threads,
+          intensity: o.restarts.intensity,
+          periodMs: o.restarts.periodMs,
+          worker: {
+            taskMs: o.policy.taskMs,
+            heartbeatMs: o.heartbeatMs,
+            pingMs: o.pingMs,
+            killGraceMs: o.killGraceMs,
+            startTimeoutMs: o.startMs,
+            terminateTimeoutMs: o.terminateMs,
+            restartBackoff: o.restarts.backoff,
+          },
+        },
+      },
+    });
+    this.root.on('stopping', (e) => this.onStopping(e.status, e.reason));
+    this.root.subscribe({
+      complete: () => this.finish(),
+      error: (err) => this.fail(err),
+    });
+    this.log.info({ workers: o.workers, chunkSize: o.chunkSize, taskMs: o.policy.taskMs }, 'batch started');
+    this.root.start();
+
+    const system = this.root.system;
+    this.chunk = system.get('chunk');
+    this.circuit = system.get('circuit');
+    const poolRef = system.get('pool') as ActorRefFrom<typeof poolMachine>;
+    poolRef.on('escalated', (e) => {
+      this.log.error({ restarts: e.restarts, periodMs: e.periodMs }, 'worker restart intensity exceeded');
+      this.root.send({ type: 'ESCALATED' });
+    });
+    poolRef.on('restarted', (e) => {
+      this.workerRestarts++;
+      this.log.warn({ slot: e.slot }, 'worker replaced');
+    });
+    for (let slot = 0; slot < threads; slot++) {
+      const w = system.get(workerId(slot)) as WorkerRef;
+      this.workers.push(w);
+      w.on('idle', (e) => this.onIdle(e.slot));
+      w.on('settled', (e) => this.onSettled(e));
+      w.on('loadFailed', (e) => this.onLoadFailed(e.error));
+      w.on('stuck', (e) => {
+        this.stuckThreads++;
+        this.log.error({ slot: e.slot }, 'a terminated worker thread did not exit; replaced without waiting for it');
+      });
+      w.on('stopped', () => {
+        this.stoppedWorkers++;
+        this.maybeStopped();
+      });
+    }
+    this.chunk.on('ended', (e) => this.onChunkEnded(e));
+    this.chunk.on('wake', () => this.onWake());
+    this.circuit.on('opened', (e) => {
+      this.log.error({ failures: e.failures }, 'circuit opened');
+      this.root.send({ type: 'CIRCUIT_OPENED' });
+    });
+
+    if (o.signal?.aborted) this.root.send({ type: 'ABORT' });
+    else o.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  // ── workers ──────────────────────────────────────────────────────────────
+
+  private onIdle(slot: number): void {
+    this.idle.push(slot);
+    if (this.phase === 'starting') {
+      this.phase = 'running';
+      this.root.send({ type: 'WORKER_READY' });
+      void this.nextChunk();
+      return;
+    }
+    this.pump();
+  }
+
+  private onLoadFailed(error: SerializedError): void {
+    if (this.phase !== 'starting' || this.moduleError) return;
+    this.moduleError = new TaskModuleError(`options.task: the task module ${this.o.moduleUrl} cannot be used: ${error.message}`, {
+      cause: error,
+    });
+    this.log.error({ err: error }, 'task module failed to load');
+    this.root.send({ type: 'ABORT' });
+  }
+
+  /** Hands queued tasks to idle slots, up to `workers` at once. Re-entrant calls are folded. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (
+          this.phase === 'running' &&
+          this.chunkOpen &&
+          this.idle.length > 0 &&
+          this.inflight.size < this.o.workers &&
+          this.queueHead < this.queue.length
+        ) {
+          const rec = this.queue[this.queueHead++] as TaskRecord<I>;
+          if (rec.invalid) {
+            this.settleFailure(rec, { type: 'failed', failure: 'error', retryable: false }, rec.invalid);
+            continue;
+          }
+          const slot = this.idle.pop() as number;
+          stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
+          rec.seq = ++this.seq;
+          this.inflight.set(slot, rec);
+          (this.workers[slot] as WorkerRef).send({
+            type: 'RUN',
+            task: { seq: rec.seq, key: rec.key, input: rec.input, attempt: rec.state.attempt },
+          });
+        }
+      } while (this.pumpAgain);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private onSettled(e: WorkerSettled): void {
+    const rec = this.inflight.get(e.slot);
+    if (!rec || rec.seq !== e.task.seq) return;
+    this.inflight.delete(e.slot);
+    switch (e.outcome) {
+      case 'ok':
+        stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
+        this.succeeded++;
+        this.log.debug({ key: rec.key, attempt: rec.state.attempt }, 'task succeeded');
+        this.chunk.send({ type: 'SETTLED', ok: true });
+        this.circuit.send({ type: 'SUCCESS' });
+        break;
+      case 'error': {
+        const fatal = isFatalError(e.error);
+        const retryable = !fatal && !isUnrecoverableError(e.error) && !UNRETRYABLE_CODES.has(String(e.error.code));
+        this.settleFailure(rec, { type: 'failed', failure: 'error', retryable }, e.error);
+        if (fatal) {
+          this.log.error({ key: rec.key, err: e.error }, 'fatal task error: aborting the batch');
+          this.root.send({ type: 'FATAL' });
+        } else if (this.tripsCircuit(e.error)) {
+          this.circuit.send({ type: 'TRIP' });
+        }
+        break;
+      }
+      case 'timeout':
+        this.settleFailure(
+          rec,
+          { type: 'failed', failure: 'timeout', retryable: true },
+          plainError(new TaskTimeoutError(this.timeoutMessage(e.detail))),
+        );
+        break;
+      case 'crash':
+        this.settleFailure(
+          rec,
+          { type: 'failed', failure: 'crash', retryable: true },
+          {
+            ...plainError(new WorkerCrashError(`the worker died (exit code ${e.code})${e.error ? `: ${e.error.message}` : ''}`)),
+            stack: e.error?.stack,
+          },
+        );
+        break;
+      case 'cancelled':
+        this.settleFailure(rec, { type: 'cancel', reason: e.reason }, stopError(e.reason, 'the task was stopped in flight'));
+        break;
+    }
+    this.pump();
+  }
+
+  private timeoutMessage(detail: 'deadline' | 'heartbeat' | 'ping'): string {
+    switch (detail) {
+      case 'deadline':
+        return `the task ran past its budget of ${this.o.policy.taskMs} ms`;
+      case 'heartbeat':
+        return `the task sent no heartbeat for ${this.o.heartbeatMs} ms`;
+      case 'ping':
+        return `the worker's event loop did not answer a ping within ${this.o.pingMs} ms`;
+    }
+  }
+
+  private tripsCircuit(error: SerializedError): boolean {
+    try {
+      return this.o.circuit.trips(error) === true;
+    } catch (err) {
+      this.log.error({ err }, 'options.circuit.trips threw; counting the error as not tripping');
+      return false;
+    }
+  }
+
+  /** Applies a failing step; the record ends dead-lettered or waits for its retry. */
+  private settleFailure(rec: TaskRecord<I>, step: TaskStep, error: SerializedError): void {
+    const now = this.o.clock.now();
+    if (rec.lastError === undefined) rec.firstFailedAt = now;
+    rec.lastError = error;
+    stepTask(rec.state, step, this.o.policy);
+    if (rec.state.status === 'retryWait') {
+      rec.dueAt = now + rec.state.retryDelayMs;
+      this.log.debug({ key: rec.key, attempt: rec.state.attempt, delayMs: rec.state.retryDelayMs }, 'task will be retried');
+      this.waiting.push(rec);
+      this.armWake();
+      return;
+    }
+    this.deadLetter(rec, now);
+  }
+
+  private deadLetter(rec: TaskRecord<I>, now: number): void {
+    const reason = rec.state.reason as DeadLetterReason;
+    this.deadLettered++;
+    this.byReason[reason]++;
+    this.log.warn({ key: rec.key, reason, attempts: rec.state.attempt, err: rec.lastError?.message }, 'task dead-lettered');
+    if (rec.chunk === this.chunkIndex) this.chunk.send({ type: 'SETTLED', ok: false });
+    const cb = this.o.onDeadLetter;
+    if (!cb) return;
+    const letter: DeadLetter<I> = {
+      key: rec.key,
+      index: rec.index,
+      input: rec.input,
+      reason,
+      error: rec.lastError as SerializedError,
+      attempts: rec.state.attempt,
+      firstFailedAt: new Date(rec.firstFailedAt),
+      lastFailedAt: new Date(now),
+    };
+    try {
+      cb(letter);
+    } catch (err) {
+      this.log.error({ err, key: rec.key }, 'options.onDeadLetter threw; the dead letter is still counted');
+    }
+  }
+
+  // ── retries ──────────────────────────────────────────────────────────────
+
+  private armWake(): void {
+    if (this.waiting.length === 0) {
+      this.chunk.send({ type: 'DISARM' });
+      return;
+    }
+    let due = Infinity;
+    for (const r of this.waiting) due = Math.min(due, r.dueAt);
+    this.chunk.send({ type: 'WAKE_IN', delayMs: Math.max(0, due - this.o.clock.now()) });
+  }
+
+  private onWake(): void {
+    const now = this.o.clock.now();
+    const still: TaskRecord<I>[] = [];
+    for (const r of this.waiting) {
+      if (r.dueAt <= now) {
+        stepTask(r.state, { type: 'retryDue' }, this.o.policy);
+        this.queue.push(r);
+      } else still.push(r);
+    }
+    this.waiting = still;
+    if (still.length > 0) this.armWake();
+    this.pump();
+  }
+
+  // ── chunks ───────────────────────────────────────────────────────────────
+
+  /** Reads the next chunk from the source and starts it, or reports the source done. */
+  private async nextChunk(): Promise<void> {
+    const records: TaskRecord<I>[] = [];
+    const index = this.chunkIndex + 1;
+    try {
+      while (records.length < this.o.chunkSize) {
+        const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
+        if (r.done) break;
+        records.push(this.makeRecord(r.value, index));
+        if (this.phase !== 'running') return this.strand(records);
+      }
+    } catch (err) {
+      this.strand(records);
+      this.log.error({ err }, 'the source threw while being read');
+      this.sourceError = err;
+      this.root.send({ type: 'SOURCE_FAILED' });
+      return;
+    }
+    if (this.phase !== 'running') return this.strand(records);
+    if (records.length === 0) {
+      this.root.send({ type: 'SOURCE_DONE', deadLettered: this.deadLettered });
+      return;
+    }
+    this.chunkIndex = index;
+    this.queue = records;
+    this.queueHead = 0;
+    this.chunkOpen = true;
+    this.log.debug({ chunk: index, size: records.length }, 'chunk started');
+    this.chunk.send({ type: 'START', index, size: records.length });
+    this.pump();
+  }
+
+  /** Records read but not yet in a started chunk when a stop began. */
+  private stranded: TaskRecord<I>[] = [];
+  private sourceError: unknown;
+  private stopLetter: ((rec: TaskRecord<I>) => void) | undefined;
+
+  /** Read records that will not run: dead-lettered with the stop's reason (now, or by the drain). */
+  private strand(records: TaskRecord<I>[]): void {
+    if (this.stopLetter) for (const rec of records) this.stopLetter(rec);
+    else this.stranded.push(...records);
+  }
+
+  private makeRecord(input: I, chunk: number): TaskRecord<I> {
+    const index = this.total++;
+    let key: string;
+    let invalid: SerializedError | undefined;
+    try {
+      key = this.o.key(input, index);
+      if (typeof key !== 'string') throw new TypeError(`options.key returned ${typeof key}, not a string`);
+    } catch (err) {
+      key = `#${index}`;
+      const e = err as Error;
+      invalid = { name: e?.name ?? 'Error', message: `options.key failed for this input: ${e?.message ?? String(err)}`, code: 'ERR_WARDEN_INVALID_KEY' };
+    }
+    return {
+      key,
+      index,
+      input,
+      chunk,
+      state: newTaskState(),
+      seq: 0,
+      dueAt: 0,
+      lastError: undefined,
+      firstFailedAt: 0,
+      invalid,
+    };
+  }
+
+  private onChunkEnded(e: ChunkEnded): void {
+    this.chunkOpen = false;
+    if (e.timedOut) {
+      this.log.warn({ chunk: e.index, succeeded: e.succeeded, deadLettered: e.deadLettered }, 'chunk timed out');
+      this.cancelOpenWork('chunk-timeout', `chunk ${e.index} exceeded ${this.o.chunkMs} ms`);
+    } else {
+      this.log.info({ chunk: e.index, succeeded: e.succeeded, deadLettered: e.deadLettered, failed: e.failed }, 'chunk ended');
+    }
+    if (e.failed) this.chunksFailed++;
+    else this.chunksCompleted++;
+    this.root.send({ type: 'CHUNK_ENDED', failed: e.failed });
+    if (this.phase === 'running') void this.nextChunk();
+  }
+
+  /** Dead-letters the queued and waiting tasks and cancels those in flight. */
+  private cancelOpenWork(reason: CancelReason, detail: string): void {
+    const error = stopError(reason, detail);
+    const now = this.o.clock.now();
+    const cancel = (rec: TaskRecord<I>) => {
+      if (rec.lastError === undefined) rec.firstFailedAt = now;
+      rec.lastError = error;
+      stepTask(rec.state, { type: 'cancel', reason }, this.o.policy);
+      this.deadLetter(rec, now);
+    };
+    const queued = this.queue;
+    const head = this.queueHead;
+    this.queue = [];
+    this.queueHead = 0;
+    for (let i = head; i < queued.length; i++) cancel(queued[i] as TaskRecord<I>);
+    const waiting = this.waiting;
+    this.waiting = [];
+    this.chunk.send({ type: 'DISARM' });
+    for (const rec of waiting) cancel(rec);
+    for (const [slot] of this.inflight) (this.workers[slot] as WorkerRef).send({ type: 'CANCEL', reason });
+  }
+
+  // ── stopping ─────────────────────────────────────────────────────────────
+
+  private onStopping(status: BatchStatus, reason: BatchStopReason | undefined): void {
+    this.phase = 'stopping';
+    this.status = status;
+    this.stopReason = reason;
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    if (reason) this.log.warn({ status, reason }, 'batch stopping');
+    const cancel = cancelReasonOf(reason);
+    this.chunkOpen = false;
+    this.cancelOpenWork(cancel, reason ?? 'stopped');
+    this.chunk.send({ type: 'STOP' });
+    (this.root.system.get('pool') as ActorRefFrom<typeof poolMachine>).send({ type: 'STOP', reason: cancel });
+    void this.drainSource(cancel, reason ?? 'stopped');
+  }
+
+  /**
+   * Dead-letters what the source still holds, so no input is silently dropped. Bounded by
+   * the kill grace: a source that cannot be read to its end by then is left unread
+   * (`sourceExhausted: false` in the summary).
+   */
+  private async drainSource(reason: CancelReason, detail: string): Promise<void> {
+    const error = stopError(reason, detail);
+    let cutOff = false;
+    const timer = this.o.clock.setTimeout(() => {
+      cutOff = true;
+      this.maybeStopped();
+    }, this.o.killGraceMs);
+    const letter = (rec: TaskRecord<I>) => {
+      const now = this.o.clock.now();
+      rec.firstFailedAt = now;
+      rec.lastError = error;
+      stepTask(rec.state, { type: 'cancel', reason }, this.o.policy);
+      this.deadLetter(rec, now);
+    };
+    this.stopLetter = letter;
+    for (const rec of this.stranded) letter(rec);
+    this.stranded = [];
+    if (this.moduleError || this.sourceError !== undefined) {
+      // A module that cannot load stops the batch before any input is read: leave the source as it is.
+      // A source that threw has nothing more to give.
+      this.reader.close();
+    } else {
+      try {
+        let n = 0;
+        while (!cutOff) {
+          const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
+          if (r.done) break;
+          letter(this.makeRecord(r.value, -1));
+          if (++n % 1000 === 0) await new Promise<void>((res) => setImmediate(res));
+        }
+      } catch (err) {
+        this.log.error({ err }, 'the source threw while being drained');
+      }
+      if (cutOff) this.reader.close();
+    }
+    this.o.clock.clearTimeout(timer);
+    this.drained = true;
+    this.maybeStopped();
+  }
+
+  private maybeStopped(): void {
+    if (this.phase !== 'stopping') return;
+    if (this.stoppedWorkers < this.workers.length) return;
+    if (!this.drained) return;
+    this.root.send({ type: 'STOPPED' });
+  }
+
+  private finish(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.root.stop();
+    const endedAt = this.o.clock.now();
+    if (this.moduleError) {
+      this.reject(this.moduleError);
+      return;
+    }
+    const pending = 0;
+    if (this.succeeded + this.deadLettered + pending !== this.total) {
+      this.log.error({ total: this.total, succeeded: this.succeeded, deadLettered: this.deadLettered }, 'task counts do not add up');
+    }
+    const summary: BatchSummary = {
+      status: this.status,
+      reason: this.stopReason,
+      total: this.total,
+      succeeded: this.succeeded,
+      deadLettered: this.deadLettered,
+      pending,
+      byReason: { ...this.byReason },
+      chunks: { completed: this.chunksCompleted, failed: this.chunksFailed },
+      workerRestarts: this.workerRestarts,
+      stuckThreads: this.stuckThreads,
+      sourceExhausted: this.reader.exhausted,
+      startedAt: new Date(this.startedAt),
+      endedAt: new Date(endedAt),
+      durationMs: endedAt - this.startedAt,
+    };
+    this.log.info(
+      { status: summary.status, reason: summary.reason, total: summary.total, succeeded: summary.succeeded, deadLettered: summary.deadLettered, durationMs: summary.durationMs },
+      'batch finished',
+    );
+    this.resolve(summary);
+  }
+
+  private fail(err: unknown): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.log.error({ err }, 'internal error in the batch supervisor');
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    this.root.stop();
+    this.reject(err);
+  }
+}
