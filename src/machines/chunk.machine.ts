@@ -10,6 +10,7 @@ export interface ChunkInput {
 export interface ChunkContext extends ChunkInput {
   index: number;
   size: number;
+  /** Counts reported with COMPLETE (kept for inspection). */
   succeeded: number;
   deadLettered: number;
   /** Delay of the armed retry wake-up. */
@@ -18,8 +19,8 @@ export interface ChunkContext extends ChunkInput {
 
 export type ChunkEvent =
   | { type: 'START'; index: number; size: number }
-  /** One task of the chunk ended for good. */
-  | { type: 'SETTLED'; ok: boolean }
+  /** Every task of the chunk ended for good (the engine counts; one event per chunk, not per task). */
+  | { type: 'COMPLETE'; succeeded: number; deadLettered: number }
   /** The batch stops: the chunk ends without an outcome of its own. */
   | { type: 'STOP' }
   /** Arm (or re-arm) the wake-up for the earliest retry, `delayMs` from now. */
@@ -51,8 +52,8 @@ function ended(c: ChunkContext, timedOut: boolean): ChunkEnded {
 }
 
 /**
- * One chunk at a time (the actor is reused from chunk to chunk): counts its tasks as
- * they settle, ends when all have, or at `chunkMs`. A second region carries the wake-up
+ * One chunk at a time (the actor is reused from chunk to chunk): ends when the engine
+ * reports all its tasks settled, or at `chunkMs`, and judges whether it failed. A second region carries the wake-up
  * timer for tasks waiting out a retry backoff.
  */
 export const chunkMachine = setup({
@@ -65,9 +66,6 @@ export const chunkMachine = setup({
   delays: {
     chunkTimeout: ({ context }) => context.chunkMs,
     wakeDelay: ({ context }) => context.wakeMs,
-  },
-  guards: {
-    allSettled: ({ context }) => context.succeeded + context.deadLettered >= context.size,
   },
 }).createMachine({
   id: 'chunk',
@@ -86,11 +84,6 @@ export const chunkMachine = setup({
           },
         },
         running: {
-          always: {
-            guard: 'allSettled',
-            target: 'idle',
-            actions: [emit(({ context }) => ended(context, false)), raise({ type: 'DISARM' })],
-          },
           after: {
             chunkTimeout: {
               target: 'idle',
@@ -98,10 +91,15 @@ export const chunkMachine = setup({
             },
           },
           on: {
-            SETTLED: {
-              actions: assign(({ context, event }) =>
-                event.ok ? { succeeded: context.succeeded + 1 } : { deadLettered: context.deadLettered + 1 },
-              ),
+            COMPLETE: {
+              target: 'idle',
+              actions: [
+                assign(({ event }) => ({ succeeded: event.succeeded, deadLettered: event.deadLettered })),
+                emit(({ context, event }) =>
+                  ended({ ...context, succeeded: event.succeeded, deadLettered: event.deadLettered }, false),
+                ),
+                raise({ type: 'DISARM' }),
+              ],
             },
             STOP: { target: 'idle', actions: raise({ type: 'DISARM' }) },
           },

@@ -22,6 +22,11 @@ export interface WorkerInput {
 
 export interface WorkerContext extends WorkerInput {
   task: TaskAssignment | undefined;
+  /** When the current task must be done (clock time, from the engine's `at`). */
+  deadlineAt: number;
+  /** When the deadline timer was armed, and for how long: it fires at armedAt + armedDelay. */
+  armedAt: number;
+  armedDelay: number;
   /** Consecutive starts that failed (reset when a thread becomes ready). */
   startFailures: number;
   stopRequested: boolean;
@@ -30,7 +35,12 @@ export interface WorkerContext extends WorkerInput {
 }
 
 export type WorkerEvent =
-  | { type: 'RUN'; task: TaskAssignment }
+  /** Start a busy period with this task (`at`: the clock's now). */
+  | { type: 'RUN'; task: TaskAssignment; at: number }
+  /** The previous task settled: run this one next, staying busy (the per-task fast path). */
+  | { type: 'NEXT'; task: TaskAssignment; at: number }
+  /** The previous task settled and nothing is queued: go idle. */
+  | { type: 'RELEASE' }
   /** Stop the task in flight from outside (chunk or batch stopping). */
   | { type: 'CANCEL'; reason: CancelReason }
   /** Shut the worker down for good; a task in flight is cancelled with `reason`. */
@@ -81,7 +91,7 @@ export const workerMachine = setup({
   },
   delays: {
     startTimeout: ({ context }) => context.startTimeoutMs,
-    taskDeadline: ({ context }) => context.taskMs,
+    deadlineCheck: ({ context }) => context.armedDelay,
     heartbeatTimeout: ({ context }) => context.heartbeatMs ?? context.taskMs,
     pingInterval: ({ context }) => context.pingMs ?? context.taskMs,
     pingTimeout: ({ context }) => context.pingMs ?? context.taskMs,
@@ -93,19 +103,47 @@ export const workerMachine = setup({
   guards: {
     hasHeartbeat: ({ context }) => context.heartbeatMs !== undefined,
     hasPing: ({ context }) => context.pingMs !== undefined,
+    hasTask: ({ context }) => context.task !== undefined,
+    watched: ({ context }) => context.heartbeatMs !== undefined || context.pingMs !== undefined,
     sameTask: ({ context, event }) =>
       (event.type === 'RESULT_OK' || event.type === 'RESULT_ERR' || event.type === 'HEARTBEAT') &&
       context.task !== undefined &&
       event.seq === context.task.seq,
     stopRequested: ({ context }) => context.stopRequested,
+    // The deadline timer fired at armedAt + armedDelay: is the current task past its deadline?
+    overdue: ({ context }) => context.task !== undefined && context.armedAt + context.armedDelay >= context.deadlineAt,
   },
   actions: {
+    startTask: assign(({ context, event }) => {
+      const e = event as Extract<WorkerEvent, { type: 'RUN' | 'NEXT' }>;
+      return { task: e.task, deadlineAt: e.at + context.taskMs };
+    }),
+    armFirst: assign(({ context, event }) => {
+      const e = event as Extract<WorkerEvent, { type: 'RUN' }>;
+      return { armedAt: e.at, armedDelay: context.taskMs };
+    }),
+    // Re-arm for what is left of the current task's budget (a later task than the one armed for).
+    rearm: assign(({ context }) => {
+      const now = context.armedAt + context.armedDelay;
+      return { armedAt: now, armedDelay: Math.max(1, context.deadlineAt - now) };
+    }),
+    sendRun: sendTo('thread', ({ context }): ThreadCommand => ({ type: 'run', task: context.task as TaskAssignment })),
     countFailedStart: assign({ startFailures: ({ context }) => context.startFailures + 1 }),
     requestStop: assign({ stopRequested: true }),
+    clearTask: assign({ task: undefined }),
   },
 }).createMachine({
   id: 'worker',
-  context: ({ input }) => ({ ...input, task: undefined, startFailures: 0, stopRequested: false, generation: 0 }),
+  context: ({ input }) => ({
+    ...input,
+    task: undefined,
+    deadlineAt: 0,
+    armedAt: 0,
+    armedDelay: 0,
+    startFailures: 0,
+    stopRequested: false,
+    generation: 0,
+  }),
   initial: 'alive',
   states: {
     alive: {
@@ -134,23 +172,33 @@ export const workerMachine = setup({
         idle: {
           entry: [assign({ task: undefined }), emit(({ context }) => ({ type: 'idle' as const, slot: context.slot }))],
           on: {
-            RUN: { target: 'busy', actions: assign({ task: ({ event }) => event.task }) },
+            RUN: [
+              { guard: 'watched', target: 'busy.watch.watched', actions: ['startTask', 'armFirst', 'sendRun'] },
+              { target: 'busy', actions: ['startTask', 'armFirst', 'sendRun'] },
+            ],
             EXITED: { target: '#worker.restarting' },
             STOP: { target: 'terminating', actions: 'requestStop' },
           },
         },
+        // Busy for a run of tasks, one at a time. Tasks follow each other with NEXT, a
+        // transition that changes no state: the per-task cost stays a few microseconds.
+        // The deadline timer is not re-armed per task: when it fires it checks the task
+        // now running and, if that one still has time, re-arms for what is left.
         busy: {
           type: 'parallel',
-          entry: sendTo('thread', ({ context }): ThreadCommand => ({ type: 'run', task: context.task as TaskAssignment })),
-          after: {
-            taskDeadline: { target: 'aborting', actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'deadline' })) },
-          },
           on: {
-            RESULT_OK: { guard: 'sameTask', target: 'idle', actions: emit(({ context }) => settled(context, { outcome: 'ok' })) },
+            NEXT: { actions: ['startTask', 'sendRun'] },
+            RELEASE: { target: 'idle' },
+            RESULT_OK: {
+              guard: 'sameTask',
+              actions: [emit(({ context }) => settled(context, { outcome: 'ok' })), 'clearTask'],
+            },
             RESULT_ERR: {
               guard: 'sameTask',
-              target: 'idle',
-              actions: emit(({ context, event }) => settled(context, { outcome: 'error', error: event.error })),
+              actions: [
+                emit(({ context, event }) => settled(context, { outcome: 'error', error: event.error })),
+                'clearTask',
+              ],
             },
             EXITED: {
               target: '#worker.restarting',
@@ -159,50 +207,90 @@ export const workerMachine = setup({
               ),
             },
             CANCEL: {
+              guard: 'hasTask',
               target: 'aborting',
               actions: emit(({ context, event }) => settled(context, { outcome: 'cancelled', reason: event.reason })),
             },
-            STOP: {
-              target: 'aborting',
-              actions: [
-                'requestStop',
-                emit(({ context, event }) => settled(context, { outcome: 'cancelled', reason: event.reason })),
-              ],
-            },
+            STOP: [
+              {
+                guard: 'hasTask',
+                target: 'aborting',
+                actions: [
+                  'requestStop',
+                  emit(({ context, event }) => settled(context, { outcome: 'cancelled', reason: event.reason })),
+                ],
+              },
+              // between two tasks: nothing to abort
+              { target: 'terminating', actions: 'requestStop' },
+            ],
           },
           states: {
-            heartbeat: {
-              initial: 'check',
+            deadline: {
+              initial: 'armed',
               states: {
-                check: { always: [{ guard: 'hasHeartbeat', target: 'watching' }, { target: 'off' }] },
-                watching: {
+                armed: {
                   after: {
-                    heartbeatTimeout: {
-                      target: '#worker.alive.aborting',
-                      actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'heartbeat' })),
-                    },
+                    deadlineCheck: [
+                      {
+                        guard: 'overdue',
+                        target: '#worker.alive.aborting',
+                        actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'deadline' })),
+                      },
+                      { target: 'armed', reenter: true, actions: 'rearm' },
+                    ],
                   },
-                  on: { HEARTBEAT: { guard: 'sameTask', target: 'watching', reenter: true } },
                 },
-                off: {},
               },
             },
-            ping: {
-              initial: 'check',
+            watch: {
+              // Nothing but the deadline to watch: the default.
+              initial: 'plain',
               states: {
-                check: { always: [{ guard: 'hasPing', target: 'waiting' }, { target: 'off' }] },
-                waiting: { after: { pingInterval: { target: 'awaiting' } } },
-                awaiting: {
-                  entry: sendTo('thread', { type: 'ping' } satisfies ThreadCommand),
-                  on: { PONG: { target: 'waiting' } },
-                  after: {
-                    pingTimeout: {
-                      target: '#worker.alive.aborting',
-                      actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'ping' })),
+                plain: {},
+                // A heartbeat and/or a ping to watch as well, in parallel regions.
+                watched: {
+                  type: 'parallel',
+                  states: {
+                    heartbeat: {
+                      initial: 'check',
+                      states: {
+                        check: { always: [{ guard: 'hasHeartbeat', target: 'watching' }, { target: 'off' }] },
+                        watching: {
+                          after: {
+                            heartbeatTimeout: {
+                              target: '#worker.alive.aborting',
+                              actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'heartbeat' })),
+                            },
+                          },
+                          on: {
+                            HEARTBEAT: { guard: 'sameTask', target: 'watching', reenter: true },
+                            // a new task gets a fresh heartbeat window
+                            NEXT: { target: 'watching', reenter: true },
+                          },
+                        },
+                        off: {},
+                      },
+                    },
+                    ping: {
+                      initial: 'check',
+                      states: {
+                        check: { always: [{ guard: 'hasPing', target: 'waiting' }, { target: 'off' }] },
+                        waiting: { after: { pingInterval: { target: 'awaiting' } } },
+                        awaiting: {
+                          entry: sendTo('thread', { type: 'ping' } satisfies ThreadCommand),
+                          on: { PONG: { target: 'waiting' } },
+                          after: {
+                            pingTimeout: {
+                              target: '#worker.alive.aborting',
+                              actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'ping' })),
+                            },
+                          },
+                        },
+                        off: {},
+                      },
                     },
                   },
                 },
-                off: {},
               },
             },
           },

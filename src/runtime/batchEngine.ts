@@ -89,6 +89,10 @@ export class BatchEngine<I> {
   private waiting: TaskRecord<I>[] = [];
   private chunkIndex = -1;
   private chunkOpen = false;
+  private chunkTotal = 0;
+  private chunkSucceeded = 0;
+  private chunkDeadLettered = 0;
+  private circuitDirty = false;
   private seq = 0;
   private pumping = false;
   private pumpAgain = false;
@@ -238,30 +242,60 @@ export class BatchEngine<I> {
     try {
       do {
         this.pumpAgain = false;
-        while (
-          this.phase === 'running' &&
-          this.chunkOpen &&
-          this.idle.length > 0 &&
-          this.inflight.size < this.o.workers &&
-          this.queueHead < this.queue.length
-        ) {
-          const rec = this.queue[this.queueHead++] as TaskRecord<I>;
-          if (rec.invalid) {
-            this.settleFailure(rec, { type: 'failed', failure: 'error', retryable: false }, rec.invalid);
+        while (this.idle.length > 0 && this.inflight.size < this.o.workers) {
+          const slot = this.idle[this.idle.length - 1] as number;
+          if (!this.inState(slot, 'idle')) {
+            // it left idle since (its thread died, it is stopping): not a slot to give work to
+            this.idle.pop();
             continue;
           }
-          const slot = this.idle.pop() as number;
-          stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
-          rec.seq = ++this.seq;
+          const rec = this.takeNext();
+          if (!rec) break;
+          this.idle.pop();
           this.inflight.set(slot, rec);
-          (this.workers[slot] as WorkerRef).send({
-            type: 'RUN',
-            task: { seq: rec.seq, key: rec.key, input: rec.input, attempt: rec.state.attempt },
-          });
+          (this.workers[slot] as WorkerRef).send({ type: 'RUN', task: this.assignment(rec), at: this.o.clock.now() });
         }
       } while (this.pumpAgain);
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /** The next dispatchable task of the open chunk, marked running; undefined when there is none. */
+  private takeNext(): TaskRecord<I> | undefined {
+    while (this.phase === 'running' && this.chunkOpen && this.queueHead < this.queue.length) {
+      const rec = this.queue[this.queueHead++] as TaskRecord<I>;
+      stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
+      if (rec.invalid) {
+        // It cannot be dispatched: it fails its one attempt without reaching a worker.
+        this.settleFailure(rec, { type: 'failed', failure: 'error', retryable: false }, rec.invalid);
+        continue;
+      }
+      rec.seq = ++this.seq;
+      return rec;
+    }
+    return undefined;
+  }
+
+  /** Whether worker `slot` is in `alive.<state>` now (its snapshot is current, even mid-event). */
+  private inState(slot: number, state: 'idle' | 'busy'): boolean {
+    return (this.workers[slot] as WorkerRef).getSnapshot().matches({ alive: state });
+  }
+
+  private assignment(rec: TaskRecord<I>) {
+    return { seq: rec.seq, key: rec.key, input: rec.input, attempt: rec.state.attempt };
+  }
+
+  /** After a task settled on a slot that is still busy: chain the next task there, or let it go idle. */
+  private continueSlot(slot: number): void {
+    const w = this.workers[slot] as WorkerRef;
+    if (!this.inState(slot, 'busy')) return;
+    const rec = this.inflight.size < this.o.workers ? this.takeNext() : undefined;
+    if (rec) {
+      this.inflight.set(slot, rec);
+      w.send({ type: 'NEXT', task: this.assignment(rec), at: this.o.clock.now() });
+    } else {
+      w.send({ type: 'RELEASE' });
     }
   }
 
@@ -274,8 +308,12 @@ export class BatchEngine<I> {
         stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
         this.succeeded++;
         this.log.debug({ key: rec.key, attempt: rec.state.attempt }, 'task succeeded');
-        this.chunk.send({ type: 'SETTLED', ok: true });
-        this.circuit.send({ type: 'SUCCESS' });
+        // The circuit only needs a success when it has counted failures (saves an event per task).
+        if (this.circuitDirty) {
+          this.circuitDirty = false;
+          this.circuit.send({ type: 'SUCCESS' });
+        }
+        this.settledInChunk(rec, true);
         break;
       case 'error': {
         const fatal = isFatalError(e.error);
@@ -285,6 +323,7 @@ export class BatchEngine<I> {
           this.log.error({ key: rec.key, err: e.error }, 'fatal task error: aborting the batch');
           this.root.send({ type: 'FATAL' });
         } else if (this.tripsCircuit(e.error)) {
+          this.circuitDirty = true;
           this.circuit.send({ type: 'TRIP' });
         }
         break;
@@ -310,6 +349,8 @@ export class BatchEngine<I> {
         this.settleFailure(rec, { type: 'cancel', reason: e.reason }, stopError(e.reason, 'the task was stopped in flight'));
         break;
     }
+    // After ok or error the slot is still busy and waits for NEXT or RELEASE.
+    if (e.outcome === 'ok' || e.outcome === 'error') this.continueSlot(e.slot);
     this.pump();
   }
 
@@ -354,7 +395,7 @@ export class BatchEngine<I> {
     this.deadLettered++;
     this.byReason[reason]++;
     this.log.warn({ key: rec.key, reason, attempts: rec.state.attempt, err: rec.lastError?.message }, 'task dead-lettered');
-    if (rec.chunk === this.chunkIndex) this.chunk.send({ type: 'SETTLED', ok: false });
+    this.settledInChunk(rec, false);
     const cb = this.o.onDeadLetter;
     if (!cb) return;
     const letter: DeadLetter<I> = {
@@ -371,6 +412,16 @@ export class BatchEngine<I> {
       cb(letter);
     } catch (err) {
       this.log.error({ err, key: rec.key }, 'options.onDeadLetter threw; the dead letter is still counted');
+    }
+  }
+
+  /** Counts a task of the open chunk that ended for good; the last one completes the chunk. */
+  private settledInChunk(rec: TaskRecord<I>, ok: boolean): void {
+    if (rec.chunk !== this.chunkIndex || !this.chunkOpen) return;
+    if (ok) this.chunkSucceeded++;
+    else this.chunkDeadLettered++;
+    if (this.chunkSucceeded + this.chunkDeadLettered === this.chunkTotal) {
+      this.chunk.send({ type: 'COMPLETE', succeeded: this.chunkSucceeded, deadLettered: this.chunkDeadLettered });
     }
   }
 
@@ -404,23 +455,26 @@ export class BatchEngine<I> {
 
   /** Reads the next chunk from the source and starts it, or reports the source done. */
   private async nextChunk(): Promise<void> {
-    const records: TaskRecord<I>[] = [];
     const index = this.chunkIndex + 1;
     try {
-      while (records.length < this.o.chunkSize) {
+      while (this.filling.length < this.o.chunkSize) {
         const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
+        if (this.phase !== 'running') {
+          // Stopped while reading: the drain has taken what was filled; this one goes the same way.
+          if (!r.done) this.strand(this.makeRecord(r.value, -1));
+          return;
+        }
         if (r.done) break;
-        records.push(this.makeRecord(r.value, index));
-        if (this.phase !== 'running') return this.strand(records);
+        this.filling.push(this.makeRecord(r.value, index));
       }
     } catch (err) {
-      this.strand(records);
       this.log.error({ err }, 'the source threw while being read');
       this.sourceError = err;
       this.root.send({ type: 'SOURCE_FAILED' });
       return;
     }
-    if (this.phase !== 'running') return this.strand(records);
+    const records = this.filling;
+    this.filling = [];
     if (records.length === 0) {
       this.root.send({ type: 'SOURCE_DONE', deadLettered: this.deadLettered });
       return;
@@ -429,20 +483,22 @@ export class BatchEngine<I> {
     this.queue = records;
     this.queueHead = 0;
     this.chunkOpen = true;
+    this.chunkTotal = records.length;
+    this.chunkSucceeded = 0;
+    this.chunkDeadLettered = 0;
     this.log.debug({ chunk: index, size: records.length }, 'chunk started');
     this.chunk.send({ type: 'START', index, size: records.length });
     this.pump();
   }
 
-  /** Records read but not yet in a started chunk when a stop began. */
-  private stranded: TaskRecord<I>[] = [];
+  /** Records read for the next chunk, not started yet. */
+  private filling: TaskRecord<I>[] = [];
   private sourceError: unknown;
   private stopLetter: ((rec: TaskRecord<I>) => void) | undefined;
 
-  /** Read records that will not run: dead-lettered with the stop's reason (now, or by the drain). */
-  private strand(records: TaskRecord<I>[]): void {
-    if (this.stopLetter) for (const rec of records) this.stopLetter(rec);
-    else this.stranded.push(...records);
+  /** A record read after the stop began: dead-lettered with the stop's reason (unless the batch is over). */
+  private strand(rec: TaskRecord<I>): void {
+    if (this.phase === 'stopping' && this.stopLetter) this.stopLetter(rec);
   }
 
   private makeRecord(input: I, chunk: number): TaskRecord<I> {
@@ -533,9 +589,12 @@ export class BatchEngine<I> {
     let cutOff = false;
     const timer = this.o.clock.setTimeout(() => {
       cutOff = true;
+      this.reader.close();
+      this.drained = true;
       this.maybeStopped();
     }, this.o.killGraceMs);
     const letter = (rec: TaskRecord<I>) => {
+      if (cutOff) return; // read after the cut-off: past the summary
       const now = this.o.clock.now();
       rec.firstFailedAt = now;
       rec.lastError = error;
@@ -543,8 +602,9 @@ export class BatchEngine<I> {
       this.deadLetter(rec, now);
     };
     this.stopLetter = letter;
-    for (const rec of this.stranded) letter(rec);
-    this.stranded = [];
+    const filled = this.filling;
+    this.filling = [];
+    for (const rec of filled) letter(rec);
     if (this.moduleError || this.sourceError !== undefined) {
       // A module that cannot load stops the batch before any input is read: leave the source as it is.
       // A source that threw has nothing more to give.
@@ -561,8 +621,8 @@ export class BatchEngine<I> {
       } catch (err) {
         this.log.error({ err }, 'the source threw while being drained');
       }
-      if (cutOff) this.reader.close();
     }
+    if (cutOff) return;
     this.o.clock.clearTimeout(timer);
     this.drained = true;
     this.maybeStopped();
@@ -572,7 +632,8 @@ export class BatchEngine<I> {
     if (this.phase !== 'stopping') return;
     if (this.stoppedWorkers < this.workers.length) return;
     if (!this.drained) return;
-    this.root.send({ type: 'STOPPED' });
+    // After the current transition: the last worker is still delivering its own completion.
+    queueMicrotask(() => this.root.send({ type: 'STOPPED' }));
   }
 
   private finish(): void {
