@@ -2,13 +2,16 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { fromCallback } from 'xstate';
 import type { ThreadInput } from '../machines/worker.machine.js';
-import type { SerializedError, ThreadCommand, ThreadEvent } from '../machines/workerProtocol.js';
+import type { SerializedError, TaskResult, ThreadCommand, ThreadEvent } from '../machines/workerProtocol.js';
+import type { WardenClock } from '../runtime/clock.js';
 import { trackThread } from './liveThreads.js';
 
 export interface ThreadOptions {
   /** file: URL of the task module, imported by the worker. */
   moduleUrl: string;
   logger: Logger;
+  /** Stamps result groups with the time they arrived. */
+  clock: WardenClock;
   resourceLimits?: ResourceLimits | undefined;
 }
 
@@ -40,14 +43,32 @@ export function threadLogic(opts: ThreadOptions) {
     let exited = false;
     let uncaught: SerializedError | undefined;
     const send = (e: ThreadEvent) => sendBack(e);
+    // Results that arrive in the same turn of the event loop go to the machine as one event.
+    let results: TaskResult[] = [];
+    let flushScheduled = false;
+    const flush = () => {
+      flushScheduled = false;
+      if (results.length === 0) return;
+      const batch = results;
+      results = [];
+      send({ type: 'RESULTS', results: batch, at: opts.clock.now() });
+    };
+    const addResult = (r: TaskResult) => {
+      results.push(r);
+      if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    };
 
     worker.on('message', (m: { t: string; seq: number; error: SerializedError; level: string; msg: string; data: unknown }) => {
       switch (m.t) {
         case 'ok':
-          return send({ type: 'RESULT_OK', seq: m.seq });
+          return addResult({ seq: m.seq });
         case 'err':
-          return send({ type: 'RESULT_ERR', seq: m.seq, error: m.error });
+          return addResult({ seq: m.seq, error: m.error });
         case 'hb':
+          flush();
           return send({ type: 'HEARTBEAT', seq: m.seq });
         case 'pong':
           return send({ type: 'PONG' });
@@ -67,6 +88,7 @@ export function threadLogic(opts: ThreadOptions) {
     });
     worker.on('exit', (code) => {
       exited = true;
+      flush(); // what finished before the exit counts
       send({ type: 'EXITED', code, error: uncaught });
     });
 
@@ -74,10 +96,16 @@ export function threadLogic(opts: ThreadOptions) {
       switch (cmd.type) {
         case 'run':
           try {
-            worker.postMessage({ t: 'run', seq: cmd.task.seq, key: cmd.task.key, input: cmd.task.input, attempt: cmd.task.attempt });
-          } catch (err) {
-            // The input cannot be cloned to a thread: a problem of this input alone.
-            send({ type: 'RESULT_ERR', seq: cmd.task.seq, error: { ...serialize(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
+            worker.postMessage({ t: 'run', tasks: cmd.tasks });
+          } catch {
+            // Some input cannot be cloned to a thread: send them one by one, so it fails alone.
+            for (const task of cmd.tasks) {
+              try {
+                worker.postMessage({ t: 'run', tasks: [task] });
+              } catch (err) {
+                addResult({ seq: task.seq, error: { ...serialize(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
+              }
+            }
           }
           return;
         case 'abort':

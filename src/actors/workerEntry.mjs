@@ -39,18 +39,24 @@ try {
   port.postMessage({ t: 'loadFailed', error: serialize(err) });
 }
 
-/** @type {Map<number, AbortController>} */
-const running = new Map();
+/** @typedef {{ seq: number, key: string, input: unknown, attempt: number }} Task */
+
+/** Tasks handed over and not started yet, run one at a time in order. */
+/** @type {Task[]} */
+let queue = [];
+let head = 0;
+/** @type {{ seq: number, controller: AbortController } | undefined} */
+let current;
 
 /** @param {number} seq @param {string} level */
 function logger(seq, level) {
   return (/** @type {string} */ msg, /** @type {unknown} */ data) => port.postMessage({ t: 'log', seq, level, msg, data });
 }
 
-/** @param {{ seq: number, key: string, input: unknown, attempt: number }} m */
-async function run(m) {
+/** @param {Task} m */
+async function runOne(m) {
   const controller = new AbortController();
-  running.set(m.seq, controller);
+  current = { seq: m.seq, controller };
   const ctx = {
     signal: controller.signal,
     key: m.key,
@@ -69,17 +75,41 @@ async function run(m) {
   } catch (err) {
     port.postMessage({ t: 'err', seq: m.seq, error: serialize(err) });
   } finally {
-    running.delete(m.seq);
+    current = undefined;
+  }
+}
+
+let draining = false;
+async function drain() {
+  if (draining) return;
+  draining = true;
+  try {
+    while (head < queue.length) {
+      const m = /** @type {Task} */ (queue[head++]);
+      if (head === queue.length) {
+        queue = [];
+        head = 0;
+      }
+      await runOne(m);
+    }
+  } finally {
+    draining = false;
   }
 }
 
 port.on('message', (/** @type {any} */ m) => {
   switch (m.t) {
     case 'run':
-      void run(m);
+      for (const t of m.tasks) queue.push(t);
+      void drain();
       break;
     case 'abort':
-      running.get(m.seq)?.abort(Object.assign(new Error('the task was aborted by its supervisor'), { name: 'AbortError' }));
+      // The supervisor has given up on the running task: what waits behind it goes back.
+      queue = [];
+      head = 0;
+      if (current && current.seq === m.seq) {
+        current.controller.abort(Object.assign(new Error('the task was aborted by its supervisor'), { name: 'AbortError' }));
+      }
       break;
     case 'ping':
       port.postMessage({ t: 'pong' });

@@ -1,4 +1,4 @@
-import { assign, emit, fromCallback, sendParent, sendTo, setup } from 'xstate';
+import { assign, emit, enqueueActions, fromCallback, sendParent, sendTo, setup } from 'xstate';
 import type { Backoff } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { CancelReason } from './deadLetterReason.js';
@@ -21,8 +21,9 @@ export interface WorkerInput {
 }
 
 export interface WorkerContext extends WorkerInput {
-  task: TaskAssignment | undefined;
-  /** When the current task must be done (clock time, from the engine's `at`). */
+  /** Tasks handed to the thread, in order: the first is running, the others wait in the thread. */
+  tasks: TaskAssignment[];
+  /** When the running task must be done (clock time, from the events' `at`). */
   deadlineAt: number;
   /** When the deadline timer was armed, and for how long: it fires at armedAt + armedDelay. */
   armedAt: number;
@@ -35,16 +36,18 @@ export interface WorkerContext extends WorkerInput {
 }
 
 export type WorkerEvent =
-  /** Start a busy period with this task (`at`: the clock's now). */
-  | { type: 'RUN'; task: TaskAssignment; at: number }
-  /** The previous task settled: run this one next, staying busy (the per-task fast path). */
-  | { type: 'NEXT'; task: TaskAssignment; at: number }
-  /** The previous task settled and nothing is queued: go idle. */
+  /** Start a busy period with these tasks (`at`: the clock's now). */
+  | { type: 'RUN'; tasks: TaskAssignment[]; at: number }
+  /** The thread ran out of tasks (`drained`): here are more, staying busy. */
+  | { type: 'NEXT'; tasks: TaskAssignment[]; at: number }
+  /** The thread ran out of tasks and nothing is queued: go idle. */
   | { type: 'RELEASE' }
-  /** Stop the task in flight from outside (chunk or batch stopping). */
+  /** Stop the running task from outside (chunk or batch stopping). */
   | { type: 'CANCEL'; reason: CancelReason }
-  /** Shut the worker down for good; a task in flight is cancelled with `reason`. */
+  /** Shut the worker down for good; a running task is cancelled with `reason`. */
   | { type: 'STOP'; reason: CancelReason }
+  /** Raised internally when another task starts running (resets the heartbeat window). */
+  | { type: 'NEW_RUNNING' }
   | ThreadEvent;
 
 export type WorkerSettled = { type: 'settled'; slot: number; task: TaskAssignment } & AttemptOutcome;
@@ -52,6 +55,10 @@ export type WorkerSettled = { type: 'settled'; slot: number; task: TaskAssignmen
 export type WorkerEmitted =
   | { type: 'idle'; slot: number }
   | WorkerSettled
+  /** Tasks that were waiting in the thread and never started: they go back to the engine. */
+  | { type: 'returned'; slot: number; tasks: TaskAssignment[] }
+  /** Every task handed to the thread has settled: the engine answers NEXT or RELEASE. */
+  | { type: 'drained'; slot: number }
   | { type: 'loadFailed'; slot: number; error: SerializedError }
   | { type: 'stuck'; slot: number }
   | { type: 'stopped'; slot: number };
@@ -68,15 +75,16 @@ export interface ThreadInput {
   generation: number;
 }
 
-function settled(context: WorkerContext, outcome: AttemptOutcome): WorkerEmitted {
-  return { type: 'settled', slot: context.slot, task: context.task as TaskAssignment, ...outcome };
-}
-
 /**
  * One worker slot: starting → idle ⇄ busy → aborting → terminating → restarting → …
  * The thread itself is the invoked `thread` actor (a worker_thread in production, a fake
  * in machine tests). Every wait is an `after` with its length from context: start
  * timeout, task deadline, heartbeat, ping, kill grace, terminate timeout, restart delay.
+ *
+ * Tiny tasks are handed over several at a time and their results come back in groups,
+ * so a busy period costs a few events for many tasks. The deadline timer is not
+ * re-armed per task: when it fires it checks the task running now and, if that one
+ * still has time, re-arms for what is left of its budget.
  */
 export const workerMachine = setup({
   types: {
@@ -103,40 +111,67 @@ export const workerMachine = setup({
   guards: {
     hasHeartbeat: ({ context }) => context.heartbeatMs !== undefined,
     hasPing: ({ context }) => context.pingMs !== undefined,
-    hasTask: ({ context }) => context.task !== undefined,
     watched: ({ context }) => context.heartbeatMs !== undefined || context.pingMs !== undefined,
-    sameTask: ({ context, event }) =>
-      (event.type === 'RESULT_OK' || event.type === 'RESULT_ERR' || event.type === 'HEARTBEAT') &&
-      context.task !== undefined &&
-      event.seq === context.task.seq,
+    hasTask: ({ context }) => context.tasks.length > 0,
+    heartbeatOfRunning: ({ context, event }) => event.type === 'HEARTBEAT' && context.tasks[0]?.seq === event.seq,
+    runningSettled: ({ context, event }) =>
+      event.type === 'RESULTS' && event.results.some((r) => r.seq === context.tasks[0]?.seq),
     stopRequested: ({ context }) => context.stopRequested,
-    // The deadline timer fired at armedAt + armedDelay: is the current task past its deadline?
-    overdue: ({ context }) => context.task !== undefined && context.armedAt + context.armedDelay >= context.deadlineAt,
+    // The deadline timer fired at armedAt + armedDelay: is the running task past its deadline?
+    overdue: ({ context }) => context.tasks.length > 0 && context.armedAt + context.armedDelay >= context.deadlineAt,
   },
   actions: {
-    startTask: assign(({ context, event }) => {
+    // Settles the running task with `params` and hands back the tasks waiting behind it.
+    endRunning: enqueueActions(({ context, enqueue }, params: AttemptOutcome) => {
+      const [head, ...rest] = context.tasks;
+      if (head) enqueue.emit({ type: 'settled', slot: context.slot, task: head, ...params });
+      if (rest.length > 0) enqueue.emit({ type: 'returned', slot: context.slot, tasks: rest });
+      enqueue.assign({ tasks: head ? [head] : [] });
+    }),
+    countFailedStart: assign({ startFailures: ({ context }) => context.startFailures + 1 }),
+    requestStop: assign({ stopRequested: true }),
+    handOver: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Extract<WorkerEvent, { type: 'RUN' | 'NEXT' }>;
-      return { task: e.task, deadlineAt: e.at + context.taskMs };
+      enqueue.assign({ tasks: [...context.tasks, ...e.tasks], deadlineAt: e.at + context.taskMs });
+      enqueue.sendTo('thread', { type: 'run', tasks: e.tasks } satisfies ThreadCommand);
+      if (e.type === 'NEXT') enqueue.raise({ type: 'NEW_RUNNING' });
     }),
     armFirst: assign(({ context, event }) => {
       const e = event as Extract<WorkerEvent, { type: 'RUN' }>;
       return { armedAt: e.at, armedDelay: context.taskMs };
     }),
-    // Re-arm for what is left of the current task's budget (a later task than the one armed for).
+    // Re-arm for what is left of the running task's budget (a later task than the one armed for).
     rearm: assign(({ context }) => {
       const now = context.armedAt + context.armedDelay;
       return { armedAt: now, armedDelay: Math.max(1, context.deadlineAt - now) };
     }),
-    sendRun: sendTo('thread', ({ context }): ThreadCommand => ({ type: 'run', task: context.task as TaskAssignment })),
-    countFailedStart: assign({ startFailures: ({ context }) => context.startFailures + 1 }),
-    requestStop: assign({ stopRequested: true }),
-    clearTask: assign({ task: undefined }),
+    // Each result settles its task (in the thread's order; a task whose input could not be
+    // sent settles out of order). When the running task settles, the next one starts.
+    settleResults: enqueueActions(({ context, event, enqueue }) => {
+      const e = event as Extract<WorkerEvent, { type: 'RESULTS' }>;
+      let tasks = context.tasks;
+      for (const r of e.results) {
+        const i = tasks.findIndex((t) => t.seq === r.seq);
+        if (i < 0) continue; // a late result of a task already ended
+        const task = tasks[i] as TaskAssignment;
+        tasks = [...tasks.slice(0, i), ...tasks.slice(i + 1)];
+        enqueue.emit(
+          r.error === undefined
+            ? { type: 'settled', slot: context.slot, task, outcome: 'ok' }
+            : { type: 'settled', slot: context.slot, task, outcome: 'error', error: r.error },
+        );
+      }
+      const headChanged = tasks[0]?.seq !== context.tasks[0]?.seq;
+      enqueue.assign(headChanged ? { tasks, deadlineAt: e.at + context.taskMs } : { tasks });
+      if (headChanged && tasks.length > 0) enqueue.raise({ type: 'NEW_RUNNING' });
+      if (tasks.length === 0) enqueue.emit({ type: 'drained', slot: context.slot });
+    }),
   },
 }).createMachine({
   id: 'worker',
   context: ({ input }) => ({
     ...input,
-    task: undefined,
+    tasks: [],
     deadlineAt: 0,
     armedAt: 0,
     armedDelay: 0,
@@ -170,46 +205,33 @@ export const workerMachine = setup({
           },
         },
         idle: {
-          entry: [assign({ task: undefined }), emit(({ context }) => ({ type: 'idle' as const, slot: context.slot }))],
+          entry: [assign({ tasks: [] }), emit(({ context }) => ({ type: 'idle' as const, slot: context.slot }))],
           on: {
             RUN: [
-              { guard: 'watched', target: 'busy.watch.watched', actions: ['startTask', 'armFirst', 'sendRun'] },
-              { target: 'busy', actions: ['startTask', 'armFirst', 'sendRun'] },
+              { guard: 'watched', target: 'busy.watch.watched', actions: ['handOver', 'armFirst'] },
+              { target: 'busy', actions: ['handOver', 'armFirst'] },
             ],
             EXITED: { target: '#worker.restarting' },
             STOP: { target: 'terminating', actions: 'requestStop' },
           },
         },
-        // Busy for a run of tasks, one at a time. Tasks follow each other with NEXT, a
-        // transition that changes no state: the per-task cost stays a few microseconds.
-        // The deadline timer is not re-armed per task: when it fires it checks the task
-        // now running and, if that one still has time, re-arms for what is left.
         busy: {
           type: 'parallel',
           on: {
-            NEXT: { actions: ['startTask', 'sendRun'] },
-            RELEASE: { target: 'idle' },
-            RESULT_OK: {
-              guard: 'sameTask',
-              actions: [emit(({ context }) => settled(context, { outcome: 'ok' })), 'clearTask'],
-            },
-            RESULT_ERR: {
-              guard: 'sameTask',
-              actions: [
-                emit(({ context, event }) => settled(context, { outcome: 'error', error: event.error })),
-                'clearTask',
-              ],
-            },
+            RESULTS: { actions: 'settleResults' },
+            NEXT: { actions: 'handOver' },
+            RELEASE: { guard: ({ context }) => context.tasks.length === 0, target: 'idle' },
             EXITED: {
               target: '#worker.restarting',
-              actions: emit(({ context, event }) =>
-                settled(context, { outcome: 'crash', code: event.code, error: event.error }),
-              ),
+              actions: {
+                type: 'endRunning',
+                params: ({ event }) => ({ outcome: 'crash', code: event.code, error: event.error }),
+              },
             },
             CANCEL: {
               guard: 'hasTask',
               target: 'aborting',
-              actions: emit(({ context, event }) => settled(context, { outcome: 'cancelled', reason: event.reason })),
+              actions: { type: 'endRunning', params: ({ event }) => ({ outcome: 'cancelled', reason: event.reason }) },
             },
             STOP: [
               {
@@ -217,10 +239,10 @@ export const workerMachine = setup({
                 target: 'aborting',
                 actions: [
                   'requestStop',
-                  emit(({ context, event }) => settled(context, { outcome: 'cancelled', reason: event.reason })),
+                  { type: 'endRunning', params: ({ event }) => ({ outcome: 'cancelled', reason: event.reason }) },
                 ],
               },
-              // between two tasks: nothing to abort
+              // between two hand-overs: nothing to abort
               { target: 'terminating', actions: 'requestStop' },
             ],
           },
@@ -234,7 +256,7 @@ export const workerMachine = setup({
                       {
                         guard: 'overdue',
                         target: '#worker.alive.aborting',
-                        actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'deadline' })),
+                        actions: { type: 'endRunning', params: { outcome: 'timeout', detail: 'deadline' } },
                       },
                       { target: 'armed', reenter: true, actions: 'rearm' },
                     ],
@@ -259,13 +281,13 @@ export const workerMachine = setup({
                           after: {
                             heartbeatTimeout: {
                               target: '#worker.alive.aborting',
-                              actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'heartbeat' })),
+                              actions: { type: 'endRunning', params: { outcome: 'timeout', detail: 'heartbeat' } },
                             },
                           },
                           on: {
-                            HEARTBEAT: { guard: 'sameTask', target: 'watching', reenter: true },
-                            // a new task gets a fresh heartbeat window
-                            NEXT: { target: 'watching', reenter: true },
+                            HEARTBEAT: { guard: 'heartbeatOfRunning', target: 'watching', reenter: true },
+                            // a task that starts gets a fresh heartbeat window
+                            NEW_RUNNING: { target: 'watching', reenter: true },
                           },
                         },
                         off: {},
@@ -282,7 +304,7 @@ export const workerMachine = setup({
                           after: {
                             pingTimeout: {
                               target: '#worker.alive.aborting',
-                              actions: emit(({ context }) => settled(context, { outcome: 'timeout', detail: 'ping' })),
+                              actions: { type: 'endRunning', params: { outcome: 'timeout', detail: 'ping' } },
                             },
                           },
                         },
@@ -295,17 +317,16 @@ export const workerMachine = setup({
             },
           },
         },
+        // The running task has been settled (timeout or cancel); its thread is asked to
+        // abort it (and to drop what waits behind it), then terminated after the grace.
         aborting: {
-          entry: sendTo('thread', ({ context }): ThreadCommand => ({ type: 'abort', seq: context.task?.seq ?? -1 })),
+          entry: sendTo('thread', ({ context }): ThreadCommand => ({ type: 'abort', seq: context.tasks[0]?.seq ?? -1 })),
           after: { killGrace: { target: 'terminating' } },
           on: {
-            RESULT_OK: [
+            RESULTS: [
               { guard: 'stopRequested', target: 'terminating' },
-              { guard: 'sameTask', target: 'idle' },
-            ],
-            RESULT_ERR: [
-              { guard: 'stopRequested', target: 'terminating' },
-              { guard: 'sameTask', target: 'idle' },
+              // the task honoured its signal: the thread is healthy, no kill needed
+              { guard: 'runningSettled', target: 'idle' },
             ],
             EXITED: [{ guard: 'stopRequested', target: '#worker.stopped' }, { target: '#worker.restarting' }],
             STOP: { actions: 'requestStop' },
@@ -335,7 +356,7 @@ export const workerMachine = setup({
     },
     restarting: {
       entry: [
-        assign({ task: undefined, generation: ({ context }) => context.generation + 1 }),
+        assign({ tasks: [], generation: ({ context }) => context.generation + 1 }),
         sendParent(({ context }): WorkerRestarted => ({ type: 'RESTARTED', slot: context.slot })),
       ],
       after: { restartDelay: { target: 'alive' } },

@@ -18,9 +18,16 @@ export interface SerializedError {
   stack?: string | undefined;
 }
 
+/** One task's result as the thread reports it (no `error`: it succeeded). */
+export interface TaskResult {
+  seq: number;
+  error?: SerializedError | undefined;
+}
+
 /** Commands from a worker slot machine to its thread actor. */
 export type ThreadCommand =
-  | { type: 'run'; task: TaskAssignment }
+  /** Queue these tasks in the thread; it runs them one at a time, in order. */
+  | { type: 'run'; tasks: TaskAssignment[] }
   | { type: 'abort'; seq: number }
   | { type: 'ping' }
   | { type: 'terminate' };
@@ -29,8 +36,8 @@ export type ThreadCommand =
 export type ThreadEvent =
   | { type: 'READY' }
   | { type: 'LOAD_FAILED'; error: SerializedError }
-  | { type: 'RESULT_OK'; seq: number }
-  | { type: 'RESULT_ERR'; seq: number; error: SerializedError }
+  /** Results in the order the thread finished them; `at`: the clock's now when they arrived. */
+  | { type: 'RESULTS'; results: TaskResult[]; at: number }
   | { type: 'HEARTBEAT'; seq: number }
   | { type: 'PONG' }
   | { type: 'EXITED'; code: number; error?: SerializedError | undefined };

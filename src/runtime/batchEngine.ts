@@ -32,6 +32,7 @@ interface TaskRecord<I> {
   chunk: number;
   state: TaskState;
   seq: number;
+  startedAt: number;
   dueAt: number;
   lastError: SerializedError | undefined;
   firstFailedAt: number;
@@ -83,7 +84,15 @@ export class BatchEngine<I> {
 
   private phase: 'starting' | 'running' | 'stopping' | 'done' = 'starting';
   private readonly idle: number[] = [];
-  private readonly inflight = new Map<number, TaskRecord<I>>();
+  /** Records handed to each busy slot, in order: the first is running, the rest wait in its thread. */
+  private readonly handed = new Map<number, TaskRecord<I>[]>();
+  /** Mean task time (ms, moving average): decides how many tasks to hand over at once.
+   * It starts high (one at a time) and learns from the first few tasks. */
+  private meanTaskMs = 5;
+  /** Handovers still limited to one task after a failure. */
+  private singleHandovers = 0;
+  /** Why tasks handed back by a stopping worker are dead-lettered (set while cancelling). */
+  private cancelling: CancelReason = 'aborted';
   private queue: TaskRecord<I>[] = [];
   private queueHead = 0;
   private waiting: TaskRecord<I>[] = [];
@@ -134,7 +143,7 @@ export class BatchEngine<I> {
   private start(): void {
     const o = this.o;
     const worker = workerMachine.provide({
-      actors: { thread: threadLogic({ moduleUrl: o.moduleUrl, logger: this.log, resourceLimits: o.resourceLimits }) },
+      actors: { thread: threadLogic({ moduleUrl: o.moduleUrl, logger: this.log, clock: o.clock, resourceLimits: o.resourceLimits }) },
     });
     const pool = poolMachine.provide({ actors: { worker } });
     const machine = batchMachine.provide({ actors: { pool } });
@@ -189,6 +198,7 @@ export class BatchEngine<I> {
       this.workers.push(w);
       w.on('idle', (e) => this.onIdle(e.slot));
       w.on('settled', (e) => this.onSettled(e));
+      w.on('drained', (e) => this.continueSlot(e.slot));
       w.on('loadFailed', (e) => this.onLoadFailed(e.error));
       w.on('stuck', (e) => {
         this.stuckThreads++;
@@ -242,18 +252,18 @@ export class BatchEngine<I> {
     try {
       do {
         this.pumpAgain = false;
-        while (this.idle.length > 0 && this.inflight.size < this.o.workers) {
+        while (this.idle.length > 0 && this.handed.size < this.o.workers) {
           const slot = this.idle[this.idle.length - 1] as number;
           if (!this.inState(slot, 'idle')) {
             // it left idle since (its thread died, it is stopping): not a slot to give work to
             this.idle.pop();
             continue;
           }
-          const rec = this.takeNext();
-          if (!rec) break;
+          const recs = this.takeBatch();
+          if (recs.length === 0) break;
           this.idle.pop();
-          this.inflight.set(slot, rec);
-          (this.workers[slot] as WorkerRef).send({ type: 'RUN', task: this.assignment(rec), at: this.o.clock.now() });
+          this.handed.set(slot, recs);
+          (this.workers[slot] as WorkerRef).send({ type: 'RUN', tasks: recs.map((r) => this.assignment(r)), at: this.o.clock.now() });
         }
       } while (this.pumpAgain);
     } finally {
@@ -261,20 +271,39 @@ export class BatchEngine<I> {
     }
   }
 
-  /** The next dispatchable task of the open chunk, marked running; undefined when there is none. */
-  private takeNext(): TaskRecord<I> | undefined {
-    while (this.phase === 'running' && this.chunkOpen && this.queueHead < this.queue.length) {
+  /**
+   * The next tasks of the open chunk to hand to one worker; the first is marked running.
+   * Tiny tasks go several at a time (fewer messages and events); tasks of a millisecond
+   * or more go one at a time, so no worker sits on a queue another could be running.
+   */
+  private takeBatch(): TaskRecord<I>[] {
+    const left = this.queue.length - this.queueHead;
+    let want = this.meanTaskMs < 0.5 ? 32 : this.meanTaskMs < 2 ? 4 : 1;
+    if (this.singleHandovers > 0) {
+      this.singleHandovers--;
+      want = 1;
+    }
+    const n = Math.max(1, Math.min(want, Math.ceil(left / this.o.workers)));
+    const out: TaskRecord<I>[] = [];
+    while (out.length < n && this.phase === 'running' && this.chunkOpen && this.queueHead < this.queue.length) {
       const rec = this.queue[this.queueHead++] as TaskRecord<I>;
-      stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
       if (rec.invalid) {
         // It cannot be dispatched: it fails its one attempt without reaching a worker.
+        stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
         this.settleFailure(rec, { type: 'failed', failure: 'error', retryable: false }, rec.invalid);
         continue;
       }
       rec.seq = ++this.seq;
-      return rec;
+      out.push(rec);
     }
-    return undefined;
+    if (out[0]) this.startRunning(out[0]);
+    return out;
+  }
+
+  /** A handed-over task starts in its thread: the task machine's dispatch. */
+  private startRunning(rec: TaskRecord<I>): void {
+    stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
+    rec.startedAt = this.o.clock.now();
   }
 
   /** Whether worker `slot` is in `alive.<state>` now (its snapshot is current, even mid-event). */
@@ -283,26 +312,57 @@ export class BatchEngine<I> {
   }
 
   private assignment(rec: TaskRecord<I>) {
-    return { seq: rec.seq, key: rec.key, input: rec.input, attempt: rec.state.attempt };
+    // a waiting task will start as the next attempt
+    const attempt = rec.state.status === 'running' ? rec.state.attempt : rec.state.attempt + 1;
+    return { seq: rec.seq, key: rec.key, input: rec.input, attempt };
   }
 
-  /** After a task settled on a slot that is still busy: chain the next task there, or let it go idle. */
+  /** A busy slot's thread ran out of tasks: hand it more, or let it go idle. */
   private continueSlot(slot: number): void {
-    const w = this.workers[slot] as WorkerRef;
+    this.handed.delete(slot);
     if (!this.inState(slot, 'busy')) return;
-    const rec = this.inflight.size < this.o.workers ? this.takeNext() : undefined;
-    if (rec) {
-      this.inflight.set(slot, rec);
-      w.send({ type: 'NEXT', task: this.assignment(rec), at: this.o.clock.now() });
+    const w = this.workers[slot] as WorkerRef;
+    const recs = this.handed.size < this.o.workers ? this.takeBatch() : [];
+    if (recs.length > 0) {
+      this.handed.set(slot, recs);
+      w.send({ type: 'NEXT', tasks: recs.map((r) => this.assignment(r)), at: this.o.clock.now() });
     } else {
       w.send({ type: 'RELEASE' });
     }
   }
 
+  /**
+   * The slot's running task ended by timeout, crash or cancel: the worker hands back the
+   * tasks waiting behind it (its `returned` event). They never started: run them later,
+   * or dead-letter them when their chunk or batch has stopped.
+   */
+  private takeBack(slot: number): void {
+    const recs = this.handed.get(slot) ?? [];
+    this.handed.delete(slot);
+    const requeue: TaskRecord<I>[] = [];
+    for (const rec of recs) {
+      if (this.phase === 'running' && this.chunkOpen && rec.chunk === this.chunkIndex) requeue.push(rec);
+      else this.cancelRecord(rec, this.cancelling, stopError(this.cancelling, 'the task never started'));
+    }
+    if (requeue.length > 0) this.queue.splice(this.queueHead, 0, ...requeue);
+  }
+
   private onSettled(e: WorkerSettled): void {
-    const rec = this.inflight.get(e.slot);
-    if (!rec || rec.seq !== e.task.seq) return;
-    this.inflight.delete(e.slot);
+    const recs = this.handed.get(e.slot);
+    const i = recs ? recs.findIndex((r) => r.seq === e.task.seq) : -1;
+    if (!recs || i < 0) return;
+    const rec = recs[i] as TaskRecord<I>;
+    recs.splice(i, 1);
+    // settled before its turn (its input could not be sent): it started and ended at once
+    if (rec.state.status === 'queued') this.startRunning(rec);
+    if (i === 0 && recs[0] && (e.outcome === 'ok' || e.outcome === 'error')) this.startRunning(recs[0]);
+    if (e.outcome === 'ok' || e.outcome === 'error') {
+      this.meanTaskMs = this.meanTaskMs * 0.8 + (this.o.clock.now() - rec.startedAt) * 0.2;
+    }
+    // After a failure, hand tasks over one at a time for a while: a failing dependency
+    // (and the circuit watching it) then sees one task at a time, not a queued batch.
+    if (e.outcome !== 'ok') this.singleHandovers = 64;
+    if (e.outcome !== 'ok' && e.outcome !== 'error') this.takeBack(e.slot);
     switch (e.outcome) {
       case 'ok':
         stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
@@ -349,8 +409,6 @@ export class BatchEngine<I> {
         this.settleFailure(rec, { type: 'cancel', reason: e.reason }, stopError(e.reason, 'the task was stopped in flight'));
         break;
     }
-    // After ok or error the slot is still busy and waits for NEXT or RELEASE.
-    if (e.outcome === 'ok' || e.outcome === 'error') this.continueSlot(e.slot);
     this.pump();
   }
 
@@ -520,6 +578,7 @@ export class BatchEngine<I> {
       chunk,
       state: newTaskState(),
       seq: 0,
+      startedAt: 0,
       dueAt: 0,
       lastError: undefined,
       firstFailedAt: 0,
@@ -544,23 +603,26 @@ export class BatchEngine<I> {
   /** Dead-letters the queued and waiting tasks and cancels those in flight. */
   private cancelOpenWork(reason: CancelReason, detail: string): void {
     const error = stopError(reason, detail);
-    const now = this.o.clock.now();
-    const cancel = (rec: TaskRecord<I>) => {
-      if (rec.lastError === undefined) rec.firstFailedAt = now;
-      rec.lastError = error;
-      stepTask(rec.state, { type: 'cancel', reason }, this.o.policy);
-      this.deadLetter(rec, now);
-    };
+    this.cancelling = reason;
     const queued = this.queue;
     const head = this.queueHead;
     this.queue = [];
     this.queueHead = 0;
-    for (let i = head; i < queued.length; i++) cancel(queued[i] as TaskRecord<I>);
+    for (let i = head; i < queued.length; i++) this.cancelRecord(queued[i] as TaskRecord<I>, reason, error);
     const waiting = this.waiting;
     this.waiting = [];
     this.chunk.send({ type: 'DISARM' });
-    for (const rec of waiting) cancel(rec);
-    for (const [slot] of this.inflight) (this.workers[slot] as WorkerRef).send({ type: 'CANCEL', reason });
+    for (const rec of waiting) this.cancelRecord(rec, reason, error);
+    for (const [slot] of this.handed) (this.workers[slot] as WorkerRef).send({ type: 'CANCEL', reason });
+  }
+
+  /** Ends a task that will not run (again) because its chunk or batch stopped. */
+  private cancelRecord(rec: TaskRecord<I>, reason: CancelReason, error: SerializedError): void {
+    const now = this.o.clock.now();
+    if (rec.lastError === undefined) rec.firstFailedAt = now;
+    rec.lastError = error;
+    stepTask(rec.state, { type: 'cancel', reason }, this.o.policy);
+    this.deadLetter(rec, now);
   }
 
   // ── stopping ─────────────────────────────────────────────────────────────
