@@ -134,7 +134,7 @@ export const workerMachine = setup({
       const e = event as Extract<WorkerEvent, { type: 'RUN' | 'NEXT' }>;
       enqueue.assign({ tasks: [...context.tasks, ...e.tasks], deadlineAt: e.at + context.taskMs });
       enqueue.sendTo('thread', { type: 'run', tasks: e.tasks } satisfies ThreadCommand);
-      if (e.type === 'NEXT') enqueue.raise({ type: 'NEW_RUNNING' });
+      if (e.type === 'NEXT' && context.heartbeatMs !== undefined) enqueue.raise({ type: 'NEW_RUNNING' });
     }),
     armFirst: assign(({ context, event }) => {
       const e = event as Extract<WorkerEvent, { type: 'RUN' }>;
@@ -163,7 +163,7 @@ export const workerMachine = setup({
       }
       const headChanged = tasks[0]?.seq !== context.tasks[0]?.seq;
       enqueue.assign(headChanged ? { tasks, deadlineAt: e.at + context.taskMs } : { tasks });
-      if (headChanged && tasks.length > 0) enqueue.raise({ type: 'NEW_RUNNING' });
+      if (headChanged && tasks.length > 0 && context.heartbeatMs !== undefined) enqueue.raise({ type: 'NEW_RUNNING' });
       if (tasks.length === 0) enqueue.emit({ type: 'drained', slot: context.slot });
     }),
   },
