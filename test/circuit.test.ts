@@ -68,3 +68,23 @@ describe('the circuit breaker', () => {
     expectAccounted(s, box.letters, 4);
   });
 });
+
+describe('a dependency that hangs', () => {
+  it('consecutive timeouts open the circuit by default (the dead connection of the postmortem)', async () => {
+    const box = letterBox();
+    const s = await runBatch({
+      task: fixture('behave.mjs'),
+      source: [...Array.from({ length: 3 }, () => ({ do: 'never' })), ...Array.from({ length: 10 }, () => ({ do: 'ok' }))],
+      workers: 1,
+      chunkSize: 100,
+      circuit: { threshold: 3 },
+      timeouts: { taskMs: 150, chunkMs: 20_000, batchMs: 30_000, killGraceMs: 50 },
+      logger: quiet,
+      onDeadLetter: box.onDeadLetter,
+    });
+    expect(s.reason).toBe('circuit-open');
+    expect(s.byReason.timeout).toBe(3);
+    expect(s.byReason['circuit-open']).toBe(10);
+    expectAccounted(s, box.letters, 13);
+  });
+});

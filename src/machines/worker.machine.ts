@@ -2,7 +2,7 @@ import { assign, emit, enqueueActions, fromCallback, sendParent, sendTo, setup }
 import type { Backoff } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { CancelReason } from './deadLetterReason.js';
-import type { AttemptOutcome, SerializedError, TaskAssignment, ThreadCommand, ThreadEvent } from './workerProtocol.js';
+import type { AttemptOutcome, SerializedError, TaskAssignment, TaskResult, ThreadCommand, ThreadEvent } from './workerProtocol.js';
 
 export interface WorkerInput {
   slot: number;
@@ -50,15 +50,24 @@ export type WorkerEvent =
   | { type: 'NEW_RUNNING' }
   | ThreadEvent;
 
+/** The supervisor ended the running task (timeout, crash, cancel). */
 export type WorkerSettled = { type: 'settled'; slot: number; task: TaskAssignment } & AttemptOutcome;
+
+/** Tasks that finished in their thread (no `error`: succeeded), in order. With `drained`,
+ * every task handed over has settled and the engine answers NEXT or RELEASE. */
+export interface WorkerFinished {
+  type: 'finished';
+  slot: number;
+  results: Array<{ task: TaskAssignment; error?: SerializedError | undefined }>;
+  drained: boolean;
+}
 
 export type WorkerEmitted =
   | { type: 'idle'; slot: number }
   | WorkerSettled
   /** Tasks that were waiting in the thread and never started: they go back to the engine. */
   | { type: 'returned'; slot: number; tasks: TaskAssignment[] }
-  /** Every task handed to the thread has settled: the engine answers NEXT or RELEASE. */
-  | { type: 'drained'; slot: number }
+  | WorkerFinished
   | { type: 'loadFailed'; slot: number; error: SerializedError }
   | { type: 'stuck'; slot: number }
   | { type: 'stopped'; slot: number };
@@ -147,24 +156,23 @@ export const workerMachine = setup({
     }),
     // Each result settles its task (in the thread's order; a task whose input could not be
     // sent settles out of order). When the running task settles, the next one starts.
+    // One `finished` event carries the whole group: no per-task event on the hot path.
     settleResults: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Extract<WorkerEvent, { type: 'RESULTS' }>;
-      let tasks = context.tasks;
-      for (const r of e.results) {
-        const i = tasks.findIndex((t) => t.seq === r.seq);
-        if (i < 0) continue; // a late result of a task already ended
-        const task = tasks[i] as TaskAssignment;
-        tasks = [...tasks.slice(0, i), ...tasks.slice(i + 1)];
-        enqueue.emit(
-          r.error === undefined
-            ? { type: 'settled', slot: context.slot, task, outcome: 'ok' }
-            : { type: 'settled', slot: context.slot, task, outcome: 'error', error: r.error },
-        );
+      const bySeq = new Map<number, TaskResult>();
+      for (const r of e.results) bySeq.set(r.seq, r);
+      const done: Array<{ task: TaskAssignment; error?: SerializedError | undefined }> = [];
+      const tasks: TaskAssignment[] = [];
+      for (const t of context.tasks) {
+        const r = bySeq.get(t.seq);
+        if (r) done.push({ task: t, error: r.error });
+        else tasks.push(t);
       }
+      if (done.length === 0) return; // late results of tasks already ended
       const headChanged = tasks[0]?.seq !== context.tasks[0]?.seq;
       enqueue.assign(headChanged ? { tasks, deadlineAt: e.at + context.taskMs } : { tasks });
+      enqueue.emit({ type: 'finished', slot: context.slot, results: done, drained: tasks.length === 0 });
       if (headChanged && tasks.length > 0 && context.heartbeatMs !== undefined) enqueue.raise({ type: 'NEW_RUNNING' });
-      if (tasks.length === 0) enqueue.emit({ type: 'drained', slot: context.slot });
     }),
   },
 }).createMachine({

@@ -17,7 +17,7 @@ import type { circuitMachine } from '../machines/circuit.machine.js';
 import { DEAD_LETTER_REASONS, type CancelReason, type DeadLetterReason } from '../machines/deadLetterReason.js';
 import { poolMachine, workerId } from '../machines/pool.machine.js';
 import { newTaskState, stepTask, type TaskState, type TaskStep } from '../machines/stepTask.js';
-import { workerMachine, type WorkerSettled } from '../machines/worker.machine.js';
+import { workerMachine, type WorkerFinished, type WorkerSettled } from '../machines/worker.machine.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
@@ -41,6 +41,10 @@ interface TaskRecord<I> {
 }
 
 type WorkerRef = ActorRefFrom<typeof workerMachine>;
+
+/** After a failure, this many hand-overs carry one task each: a failing dependency (and the
+ * circuit watching it) then sees one task at a time, not a queued group. */
+const SINGLE_AFTER_FAILURE = 64;
 
 const UNRETRYABLE_CODES = new Set(['ERR_WARDEN_UNCLONABLE_INPUT', 'ERR_WARDEN_INVALID_KEY']);
 
@@ -176,7 +180,7 @@ export class BatchEngine<I> {
     this.root.on('stopping', (e) => this.onStopping(e.status, e.reason));
     this.root.subscribe({
       complete: () => this.finish(),
-      error: (err) => this.fail(err),
+      error: (err) => this.internalError(err),
     });
     this.log.info({ workers: o.workers, chunkSize: o.chunkSize, taskMs: o.policy.taskMs }, 'batch started');
     this.root.start();
@@ -198,7 +202,7 @@ export class BatchEngine<I> {
       this.workers.push(w);
       w.on('idle', (e) => this.onIdle(e.slot));
       w.on('settled', (e) => this.onSettled(e));
-      w.on('drained', (e) => this.continueSlot(e.slot));
+      w.on('finished', (e) => this.onFinished(e));
       w.on('loadFailed', (e) => this.onLoadFailed(e.error));
       w.on('stuck', (e) => {
         this.stuckThreads++;
@@ -347,54 +351,87 @@ export class BatchEngine<I> {
     if (requeue.length > 0) this.queue.splice(this.queueHead, 0, ...requeue);
   }
 
+  /** Tasks that finished in their thread, in order: the hot path. */
+  private onFinished(e: WorkerFinished): void {
+    const recs = this.handed.get(e.slot);
+    if (!recs) return;
+    const now = this.o.clock.now();
+    let failed = false;
+    for (const r of e.results) {
+      const i = recs[0]?.seq === r.task.seq ? 0 : recs.findIndex((x) => x.seq === r.task.seq);
+      if (i < 0) continue;
+      const rec = recs[i] as TaskRecord<I>;
+      recs.splice(i, 1);
+      // finished before its turn (its input could not be sent): it started and ended at once
+      if (rec.state.status === 'queued') this.startRunning(rec);
+      this.meanTaskMs = this.meanTaskMs * 0.8 + (now - rec.startedAt) * 0.2;
+      if (r.error === undefined) this.succeed(rec);
+      else {
+        failed = true;
+        this.fail(rec, r.error);
+      }
+    }
+    // the next task in the thread has started
+    if (recs[0] && recs[0].state.status === 'queued') this.startRunning(recs[0]);
+    if (failed) this.singleHandovers = SINGLE_AFTER_FAILURE;
+    if (e.drained) this.continueSlot(e.slot);
+    this.pump();
+  }
+
+  private succeed(rec: TaskRecord<I>): void {
+    stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
+    this.succeeded++;
+    this.log.debug({ key: rec.key, attempt: rec.state.attempt }, 'task succeeded');
+    // The circuit only needs a success when it has counted failures (saves an event per task).
+    if (this.circuitDirty) {
+      this.circuitDirty = false;
+      this.circuit.send({ type: 'SUCCESS' });
+    }
+    this.settledInChunk(rec, true);
+  }
+
+  /** The task threw: retried, dead-lettered, or (FatalError) the batch aborts. */
+  private fail(rec: TaskRecord<I>, error: SerializedError): void {
+    const fatal = isFatalError(error);
+    const retryable = !fatal && !isUnrecoverableError(error) && !UNRETRYABLE_CODES.has(String(error.code));
+    this.settleFailure(rec, { type: 'failed', failure: 'error', retryable }, error);
+    if (fatal) {
+      this.log.error({ key: rec.key, err: error }, 'fatal task error: aborting the batch');
+      this.root.send({ type: 'FATAL' });
+    } else {
+      this.countTrip(error);
+    }
+  }
+
+  /** An attempt failed: it counts toward the circuit when `circuit.trips` says so. */
+  private countTrip(error: SerializedError): void {
+    if (!this.tripsCircuit(error)) return;
+    this.circuitDirty = true;
+    this.circuit.send({ type: 'TRIP' });
+  }
+
+  /** The supervisor ended the running task (timeout, crash, cancel); the slot leaves `busy`. */
   private onSettled(e: WorkerSettled): void {
     const recs = this.handed.get(e.slot);
-    const i = recs ? recs.findIndex((r) => r.seq === e.task.seq) : -1;
-    if (!recs || i < 0) return;
-    const rec = recs[i] as TaskRecord<I>;
-    recs.splice(i, 1);
-    // settled before its turn (its input could not be sent): it started and ended at once
-    if (rec.state.status === 'queued') this.startRunning(rec);
-    if (i === 0 && recs[0] && (e.outcome === 'ok' || e.outcome === 'error')) this.startRunning(recs[0]);
-    if (e.outcome === 'ok' || e.outcome === 'error') {
-      this.meanTaskMs = this.meanTaskMs * 0.8 + (this.o.clock.now() - rec.startedAt) * 0.2;
-    }
-    // After a failure, hand tasks over one at a time for a while: a failing dependency
-    // (and the circuit watching it) then sees one task at a time, not a queued batch.
-    if (e.outcome !== 'ok') this.singleHandovers = 64;
-    if (e.outcome !== 'ok' && e.outcome !== 'error') this.takeBack(e.slot);
+    const rec = recs?.[0];
+    if (!recs || !rec || rec.seq !== e.task.seq) return;
+    recs.shift();
+    this.singleHandovers = SINGLE_AFTER_FAILURE;
+    this.takeBack(e.slot);
     switch (e.outcome) {
       case 'ok':
-        stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
-        this.succeeded++;
-        this.log.debug({ key: rec.key, attempt: rec.state.attempt }, 'task succeeded');
-        // The circuit only needs a success when it has counted failures (saves an event per task).
-        if (this.circuitDirty) {
-          this.circuitDirty = false;
-          this.circuit.send({ type: 'SUCCESS' });
-        }
-        this.settledInChunk(rec, true);
+        this.succeed(rec);
         break;
-      case 'error': {
-        const fatal = isFatalError(e.error);
-        const retryable = !fatal && !isUnrecoverableError(e.error) && !UNRETRYABLE_CODES.has(String(e.error.code));
-        this.settleFailure(rec, { type: 'failed', failure: 'error', retryable }, e.error);
-        if (fatal) {
-          this.log.error({ key: rec.key, err: e.error }, 'fatal task error: aborting the batch');
-          this.root.send({ type: 'FATAL' });
-        } else if (this.tripsCircuit(e.error)) {
-          this.circuitDirty = true;
-          this.circuit.send({ type: 'TRIP' });
-        }
+      case 'error':
+        this.fail(rec, e.error);
+        break;
+      case 'timeout': {
+        const error = plainError(new TaskTimeoutError(this.timeoutMessage(e.detail)));
+        this.settleFailure(rec, { type: 'failed', failure: 'timeout', retryable: true }, error);
+        // a dependency that hangs (the postmortem's dead connection) shows up as timeouts
+        this.countTrip(error);
         break;
       }
-      case 'timeout':
-        this.settleFailure(
-          rec,
-          { type: 'failed', failure: 'timeout', retryable: true },
-          plainError(new TaskTimeoutError(this.timeoutMessage(e.detail))),
-        );
-        break;
       case 'crash':
         this.settleFailure(
           rec,
@@ -734,7 +771,7 @@ export class BatchEngine<I> {
     this.resolve(summary);
   }
 
-  private fail(err: unknown): void {
+  private internalError(err: unknown): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
     this.log.error({ err }, 'internal error in the batch supervisor');

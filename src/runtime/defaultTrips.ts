@@ -21,7 +21,12 @@ export const CONNECTION_ERROR_CODES: ReadonlySet<string> = new Set([
   '08006',
 ]);
 
-/** The default `circuit.trips`: a connection-type error code. */
+/**
+ * The default `circuit.trips`: a connection-type error code, or a task timeout (a
+ * dependency that hangs, like the postmortem's dead connection, fails by timeouts).
+ */
 export function defaultTrips(error: SerializedError): boolean {
-  return error.code !== undefined && CONNECTION_ERROR_CODES.has(String(error.code));
+  if (error.code === undefined) return false;
+  const code = String(error.code);
+  return code === 'ERR_WARDEN_TASK_TIMEOUT' || CONNECTION_ERROR_CODES.has(code);
 }
