@@ -30,3 +30,13 @@ export { chunkMachine } from './machines/chunk.machine.js';
 export { workerMachine } from './machines/worker.machine.js';
 export { poolMachine } from './machines/pool.machine.js';
 export { batchMachine } from './machines/batch.machine.js';
+
+export { createWarden, type Warden, type WardenOptions } from './runtime/createWarden.js';
+export type { JobSpec, JobTimeouts } from './runtime/jobSpec.js';
+export type { Trigger } from './runtime/trigger.js';
+export type { WardenEvents, WardenEventType } from './runtime/wardenEvents.js';
+export type { RunNowResult } from './runtime/jobRunner.js';
+export { nextFire, dueFires, type FireRule } from './runtime/nextFire.js';
+export { JobTimeoutError, isJobTimeoutError } from './errors/JobTimeoutError.js';
+export { jobMachine, MAX_TIMER_MS, type JobInput, type JobContext, type JobEvent, type JobEmitted } from './machines/job.machine.js';
+export { planFire, type FirePlan } from './machines/planFire.js';

@@ -9,6 +9,7 @@ export type BatchStatus = 'completed' | 'partial' | 'failed' | 'aborted' | 'time
 /** Why a batch stopped before its source was done (absent when it ran to the end). */
 export type BatchStopReason =
   | 'batch-timeout'
+  | 'job-timeout'
   | 'circuit-open'
   | 'fatal-error'
   | 'early-chunk-failed'

@@ -6,6 +6,7 @@ export type DeadLetterReason =
   | 'circuit-open'
   | 'chunk-timeout'
   | 'batch-timeout'
+  | 'job-timeout'
   | 'aborted';
 
 /** The reasons in a fixed order (for summaries and metrics). */
@@ -16,8 +17,9 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
   'circuit-open',
   'chunk-timeout',
   'batch-timeout',
+  'job-timeout',
   'aborted',
 ];
 
 /** Reasons that end a task from outside (its chunk or batch stopped), as opposed to its own failure. */
-export type CancelReason = 'circuit-open' | 'chunk-timeout' | 'batch-timeout' | 'aborted';
+export type CancelReason = 'circuit-open' | 'chunk-timeout' | 'batch-timeout' | 'job-timeout' | 'aborted';

@@ -7,6 +7,7 @@ import { BatchTimeoutError } from '../errors/BatchTimeoutError.js';
 import { ChunkTimeoutError } from '../errors/ChunkTimeoutError.js';
 import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { isFatalError } from '../errors/FatalError.js';
+import { isJobTimeoutError, JobTimeoutError } from '../errors/JobTimeoutError.js';
 import { TaskModuleError } from '../errors/TaskModuleError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { isUnrecoverableError } from '../errors/UnrecoverableError.js';
@@ -49,7 +50,7 @@ const SINGLE_AFTER_FAILURE = 64;
 const UNRETRYABLE_CODES = new Set(['ERR_WARDEN_UNCLONABLE_INPUT', 'ERR_WARDEN_INVALID_KEY']);
 
 function cancelReasonOf(reason: BatchStopReason | undefined): CancelReason {
-  if (reason === 'batch-timeout' || reason === 'circuit-open') return reason;
+  if (reason === 'batch-timeout' || reason === 'circuit-open' || reason === 'job-timeout') return reason;
   return 'aborted';
 }
 
@@ -65,6 +66,8 @@ function stopError(reason: CancelReason, detail: string): SerializedError {
       return plainError(new ChunkTimeoutError(`the chunk ran past its budget (${detail})`));
     case 'circuit-open':
       return plainError(new CircuitOpenError(`the circuit opened (${detail})`));
+    case 'job-timeout':
+      return plainError(new JobTimeoutError(`the job ran past its budget (${detail})`));
     case 'aborted':
       return plainError(new AbortedError(`the batch stopped (${detail})`));
   }
@@ -665,6 +668,11 @@ export class BatchEngine<I> {
   // ── stopping ─────────────────────────────────────────────────────────────
 
   private onStopping(status: BatchStatus, reason: BatchStopReason | undefined): void {
+    if (reason === 'aborted' && isJobTimeoutError(this.o.signal?.reason)) {
+      // the caller (a scheduled job) aborted at its job budget: a timeout, not a plain abort
+      status = 'timedOut';
+      reason = 'job-timeout';
+    }
     this.phase = 'stopping';
     this.status = status;
     this.stopReason = reason;

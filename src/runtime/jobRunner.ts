@@ -1,0 +1,203 @@
+import type { Logger } from 'pino';
+import { createActor, type Actor, type InspectionEvent } from 'xstate';
+import { JobTimeoutError } from '../errors/JobTimeoutError.js';
+import { jobMachine, type JobEmitted } from '../machines/job.machine.js';
+import type { BatchSummary } from './batchSummary.js';
+import type { WardenClock } from './clock.js';
+import { dueFires, nextFire, type FireRule } from './nextFire.js';
+import type { ResolvedJob } from './resolveJob.js';
+import { runBatch } from './runBatch.js';
+import type { TypedEmitter } from './typedEmitter.js';
+import type { WardenEvents } from './wardenEvents.js';
+
+/** What `runNow` resolves with: the run's summary, or a skip at the instance limit. */
+export type RunNowResult = BatchSummary | { status: 'skipped'; reason: 'max-instances' };
+
+export interface JobRunnerDeps {
+  /** The scheduler's clock: fire times and job budgets. */
+  clock: WardenClock;
+  /** The clock runs are given (their own budgets, and close()'s grace). */
+  runClock: WardenClock;
+  logger: Logger;
+  workers: number | undefined;
+  inspect: ((e: InspectionEvent) => void) | undefined;
+  events: TypedEmitter<WardenEvents>;
+}
+
+interface LiveRun {
+  controller: AbortController;
+  ended: Promise<void>;
+}
+
+interface Waiter {
+  resolve: (r: RunNowResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * One defined job: its job machine (timing and policies) and the runs it starts. Turns
+ * what the machine emits into batches (runBatch) and events, and tells it when runs end.
+ */
+export class JobRunner<I> {
+  private readonly actor: Actor<typeof jobMachine>;
+  private readonly log: Logger;
+  private rule: FireRule | undefined;
+  private readonly runs = new Map<string, LiveRun>();
+  /** runNow calls waiting for the machine's answer, in order. */
+  private readonly asked: Waiter[] = [];
+  private readonly manual = new Map<string, Waiter>();
+
+  constructor(
+    private readonly job: ResolvedJob<I>,
+    private readonly d: JobRunnerDeps,
+  ) {
+    this.log = d.logger.child({ jobId: job.id });
+    this.actor = createActor(jobMachine, {
+      clock: d.clock,
+      inspect: d.inspect,
+      input: {
+        jobId: job.id,
+        maxInstances: job.maxInstances,
+        coalesce: job.coalesce,
+        misfireGraceMs: job.misfireGraceMs,
+        jobMs: job.jobMs,
+        releaseMs: job.releaseMs,
+      },
+    });
+    this.actor.on('*', (e) => this.onEmitted(e));
+    this.actor.subscribe({ error: (err) => this.log.error({ err }, 'internal error in the job machine') });
+    this.actor.start();
+  }
+
+  /** Arms the first fire (a one-time trigger already past is handled at once: run, or missed). */
+  start(): void {
+    const now = this.d.clock.now();
+    const rule = (this.rule = this.job.rule(now));
+    const first = rule.kind === 'at' ? rule.at : nextFire(rule, now);
+    if (first === undefined) return;
+    if (first <= now) this.actor.send({ type: 'FIRE', at: now, ...dueFires(rule, first, now) });
+    else this.actor.send({ type: 'ARM', dueAt: first, at: now });
+  }
+
+  runNow(): Promise<RunNowResult> {
+    return new Promise<RunNowResult>((resolve, reject) => {
+      this.asked.push({ resolve, reject });
+      this.actor.send({ type: 'RUN_NOW', at: this.d.clock.now() });
+    });
+  }
+
+  /** Instances holding a slot now. */
+  instances(): number {
+    return this.actor.getSnapshot().context.slots.filter((s) => s !== null).length;
+  }
+
+  /** Stops arming; waits up to `graceMs` for running runs, then aborts them; resolves when all have ended. */
+  async close(graceMs: number): Promise<void> {
+    this.actor.send({ type: 'CLOSE' });
+    const ended = () => Promise.all([...this.runs.values()].map((r) => r.ended));
+    if (this.runs.size > 0) {
+      let timer: unknown;
+      const grace = new Promise<void>((res) => (timer = this.d.runClock.setTimeout(res, graceMs)));
+      await Promise.race([ended(), grace]);
+      this.d.runClock.clearTimeout(timer);
+      for (const r of this.runs.values()) r.controller.abort();
+      await ended();
+    }
+    this.actor.stop();
+    for (const w of this.asked.splice(0)) w.reject(new Error(`job ${this.job.id} closed`));
+  }
+
+  private onEmitted(e: JobEmitted): void {
+    const jobId = this.job.id;
+    const ev = this.d.events;
+    switch (e.type) {
+      case 'due': {
+        const now = Math.max(this.d.clock.now(), e.dueAt);
+        this.actor.send({ type: 'FIRE', at: now, ...dueFires(this.rule as FireRule, e.dueAt, now) });
+        break;
+      }
+      case 'run.start':
+        if (e.manual) {
+          const w = this.asked.shift();
+          if (w) this.manual.set(e.runId, w);
+        }
+        this.startRun(e.runId, e.slot, e.manual, e.coalesced);
+        break;
+      case 'run.skipped':
+        this.log.warn({ scheduledAt: new Date(e.slot), running: e.running }, 'run skipped: maximum number of running instances reached');
+        if (e.manual) this.asked.shift()?.resolve({ status: 'skipped', reason: 'max-instances' });
+        ev.emit('run.skipped', { jobId, scheduledAt: new Date(e.slot), reason: e.reason, running: e.running, manual: e.manual });
+        break;
+      case 'run.missed':
+        this.log.warn({ scheduledAt: new Date(e.slot), lateMs: e.lateMs }, 'run missed: later than the misfire grace');
+        ev.emit('run.missed', { jobId, scheduledAt: new Date(e.slot), lateMs: e.lateMs });
+        break;
+      case 'run.timeout': {
+        this.log.error({ runId: e.runId, jobMs: this.job.jobMs }, 'run reached its job budget: stopping it');
+        const error = new JobTimeoutError(`run ${e.runId} of job ${jobId} ran past its job budget of ${this.job.jobMs} ms`);
+        this.runs.get(e.runId)?.controller.abort(error);
+        ev.emit('run.timeout', { jobId, runId: e.runId, jobMs: this.job.jobMs });
+        break;
+      }
+      case 'run.released':
+        if (e.forced) {
+          this.log.error({ runId: e.runId }, 'run did not end within the release bound after its job budget: slot released anyway');
+          ev.emit('run.released', { jobId, runId: e.runId });
+        }
+        break;
+    }
+  }
+
+  private startRun(runId: string, slot: number, manual: boolean, coalesced: number): void {
+    const jobId = this.job.id;
+    const ev = this.d.events;
+    const controller = new AbortController();
+    const log = this.log.child({ runId });
+    ev.emit('run.started', { jobId, runId, scheduledAt: new Date(slot), startedAt: new Date(this.d.clock.now()), manual, coalesced });
+    const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, timeouts = {}, source, onDeadLetter, ...batch } = this.job.spec;
+    const { jobMs: _j, ...batchTimeouts } = timeouts;
+    let summary: Promise<BatchSummary>;
+    try {
+      summary = runBatch<I>({
+        ...batch,
+        workers: batch.workers ?? this.d.workers,
+        timeouts: batchTimeouts,
+        source: source(),
+        signal: controller.signal,
+        logger: log,
+        clock: this.d.runClock,
+        inspect: this.d.inspect,
+        onDeadLetter: (letter) => {
+          ev.emit('task.deadLettered', { jobId, runId, letter });
+          onDeadLetter?.(letter);
+        },
+      });
+    } catch (err) {
+      summary = Promise.reject(err);
+    }
+    const waiter = () => {
+      const w = this.manual.get(runId);
+      this.manual.delete(runId);
+      return w;
+    };
+    // The slot is released before run.finished is emitted: a listener may start the next run at once.
+    const release = () => {
+      this.runs.delete(runId);
+      this.actor.send({ type: 'RUN_ENDED', runId });
+    };
+    const ended = summary.then(
+      (s) => {
+        release();
+        ev.emit('run.finished', { jobId, runId, summary: s });
+        waiter()?.resolve(s);
+      },
+      (error: unknown) => {
+        release();
+        log.error({ err: error }, 'run failed to start');
+        ev.emit('run.failed', { jobId, runId, error });
+        waiter()?.reject(error);
+      },
+    );
+    this.runs.set(runId, { controller, ended });
+  }
+}

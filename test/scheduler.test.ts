@@ -1,0 +1,170 @@
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { liveThreadCount } from '../src/actors/liveThreads.js';
+import { createWarden } from '../src/runtime/createWarden.js';
+import type { BatchSummary } from '../src/runtime/batchSummary.js';
+import { fixture, quiet } from './helpers.js';
+import { busyWatcher, eventLog } from './wardenProbe.js';
+
+// The scheduler runs on a SimulatedClock, advanced explicitly; the runs' worker threads run
+// in real time. Each step advances the scheduler, then awaits the event it must cause.
+// The runs' own budgets (real time) are far longer than any step takes, so only the
+// scheduler's job budget (simulated) can end the stuck run.
+
+function expectCountsAddUp(s: BatchSummary, total: number): void {
+  expect(s.total).toBe(total);
+  expect(s.succeeded + s.deadLettered + s.pending).toBe(total);
+  expect(Object.values(s.byReason).reduce((a, b) => a + b, 0)).toBe(s.deadLettered);
+}
+
+describe('the postmortem, reproduced', () => {
+  it('a run hung on a dead database ends at its job budget; the next fire runs on time; the slot is free again', async () => {
+    const clock = new SimulatedClock();
+    const watch = busyWatcher();
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const log = eventLog(warden);
+    let runs = 0;
+    warden.defineJob({
+      id: 'hazard-timeseries',
+      trigger: { everyMs: 10_000 },
+      maxInstances: 1,
+      coalesce: true,
+      misfireGraceMs: 1_000,
+      // job (scheduler time) ≥ batch ≥ chunk ≥ task (real time, never reached here)
+      timeouts: { jobMs: 9_000, batchMs: 9_000, chunkMs: 9_000, taskMs: 9_000, killGraceMs: 100, terminateMs: 2_000 },
+      task: fixture('deadDb.mjs'),
+      workers: 2,
+      spareWorkers: 0,
+      // the first run meets the dead connection; later runs find the database healthy
+      source: () => {
+        const db = ++runs === 1 ? 'dead' : 'ok';
+        return Array.from({ length: 4 }, (_, i) => ({ db, i }));
+      },
+    });
+    await warden.start();
+
+    // t = 10 s: the first fire; its tasks hang on the connection in both workers
+    clock.increment(10_000);
+    const first = await log.next('run.started');
+    expect(first.scheduledAt.getTime()).toBe(10_000);
+    await watch.whenBusy(2);
+    expect(warden.instances('hazard-timeseries')).toBe(1);
+
+    // while it is stuck, a run on demand is skipped, as APScheduler did
+    await expect(warden.runNow('hazard-timeseries')).resolves.toEqual({ status: 'skipped', reason: 'max-instances' });
+
+    // t = 19 s: the job budget: the stuck run is stopped and its tasks dead-lettered job-timeout
+    clock.increment(9_000);
+    expect(log.of('run.timeout')).toEqual([{ jobId: 'hazard-timeseries', runId: first.runId, jobMs: 9_000 }]);
+    const stuck = await log.next('run.finished');
+    expect(stuck.runId).toBe(first.runId);
+    expect(stuck.summary.status).toBe('timedOut');
+    expect(stuck.summary.reason).toBe('job-timeout');
+    expect(stuck.summary.byReason['job-timeout']).toBe(4);
+    expectCountsAddUp(stuck.summary, 4);
+    expect(log.of('task.deadLettered').map((e) => e.letter.reason)).toEqual(Array(4).fill('job-timeout'));
+    expect(warden.instances('hazard-timeseries')).toBe(0);
+    expect(liveThreadCount()).toBe(0);
+    const skippedWhileStuck = log.of('run.skipped').length;
+
+    // t = 20 s and 30 s: the next fires run on time and complete
+    for (const at of [20_000, 30_000]) {
+      clock.increment(10_000 - (clock.now() % 10_000));
+      const next = await log.next('run.started');
+      expect(next.scheduledAt.getTime()).toBe(at);
+      const done = await log.next('run.finished');
+      expect(done.runId).toBe(next.runId);
+      expect(done.summary.status).toBe('completed');
+      expectCountsAddUp(done.summary, 4);
+      expect(warden.instances('hazard-timeseries')).toBe(0);
+    }
+    expect(log.of('run.skipped').length).toBe(skippedWhileStuck); // none once the stuck run was gone
+    expect(log.of('run.missed')).toEqual([]);
+    expect(log.of('run.released')).toEqual([]); // the run reported its end: no backstop needed
+
+    await warden.close({ graceMs: 0 });
+    expect(liveThreadCount()).toBe(0);
+  });
+});
+
+describe('close()', () => {
+  function hungJob() {
+    const clock = new SimulatedClock();
+    const watch = busyWatcher();
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const log = eventLog(warden);
+    return { clock, watch, warden, log };
+  }
+
+  it('drains: a run that finishes within the grace completes; nothing is armed after', async () => {
+    const { clock, warden, log } = hungJob();
+    warden.defineJob({ id: 'ok', trigger: { everyMs: 1_000 }, task: fixture('deadDb.mjs'), workers: 2, spareWorkers: 0, source: () => Array.from({ length: 50 }, () => ({ db: 'ok' })) });
+    await warden.start();
+    clock.increment(1_000);
+    const started = await log.next('run.started');
+    await warden.close({ graceMs: 30_000 });
+    const [finished] = log.of('run.finished');
+    expect(finished?.runId).toBe(started.runId);
+    expect(finished?.summary.status).toBe('completed');
+    expectCountsAddUp(finished!.summary, 50);
+    clock.increment(5_000);
+    expect(log.of('run.started')).toHaveLength(1);
+    expect(liveThreadCount()).toBe(0);
+    await expect(warden.runNow('ok')).rejects.toThrow(/closed/);
+  });
+
+  it('aborts after the grace: what remains is dead-lettered aborted, counts add up, no worker left', async () => {
+    const { clock, watch, warden, log } = hungJob();
+    warden.defineJob({
+      id: 'hung',
+      trigger: { everyMs: 1_000 },
+      task: fixture('deadDb.mjs'),
+      workers: 2,
+      spareWorkers: 0,
+      timeouts: { killGraceMs: 100, terminateMs: 2_000 },
+      source: () => Array.from({ length: 10 }, () => ({ db: 'dead' })),
+    });
+    await warden.start();
+    clock.increment(1_000);
+    await log.next('run.started');
+    await watch.whenBusy(2);
+    await warden.close({ graceMs: 20 });
+    const [finished] = log.of('run.finished');
+    expect(finished?.summary.status).toBe('aborted');
+    expect(finished?.summary.byReason.aborted).toBe(10);
+    expectCountsAddUp(finished!.summary, 10);
+    expect(log.of('task.deadLettered')).toHaveLength(10);
+    expect(warden.instances('hung')).toBe(0);
+    expect(liveThreadCount()).toBe(0);
+  });
+});
+
+describe('runNow', () => {
+  it('resolves with the run summary', async () => {
+    const warden = createWarden({ logger: quiet });
+    warden.defineJob({ id: 'now', trigger: { cron: '0 2 1 1 *', tz: 'Asia/Seoul' }, task: fixture('ok.mjs'), workers: 1, spareWorkers: 0, source: () => [1, 2, 3] });
+    const s = await warden.runNow('now');
+    expect(s.status).toBe('completed');
+    expect('total' in s && s.total).toBe(3);
+    await warden.close();
+    expect(liveThreadCount()).toBe(0);
+  });
+});
+
+describe('a yearly cron', () => {
+  it("'0 2 1 1 *' in Asia/Seoul is not fired at start-up nor at any point before its time", async () => {
+    const clock = new SimulatedClock();
+    clock.set(Date.parse('2026-01-02T00:00:00Z'));
+    const warden = createWarden({ clock, logger: quiet });
+    const log = eventLog(warden);
+    warden.defineJob({ id: 'yearly', trigger: { cron: '0 2 1 1 *', tz: 'Asia/Seoul' }, task: fixture('ok.mjs'), source: () => [1] });
+    await warden.start();
+    clock.increment(1); // where a single 364-day timer would fire (Node: after 1 ms)
+    const due = Date.parse('2026-12-31T17:00:00Z');
+    while (clock.now() + 86_400_000 < due) clock.increment(86_400_000);
+    clock.set(due - 1);
+    expect(log.all).toEqual([]);
+    expect(warden.instances('yearly')).toBe(0);
+    await warden.close();
+  });
+});
