@@ -2,12 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createActor, type Actor, type ActorRefFrom } from 'xstate';
 import { threadLogic } from '../actors/threadActor.js';
-import { AbortedError } from '../errors/AbortedError.js';
-import { BatchTimeoutError } from '../errors/BatchTimeoutError.js';
-import { ChunkTimeoutError } from '../errors/ChunkTimeoutError.js';
-import { CircuitOpenError } from '../errors/CircuitOpenError.js';
 import { isFatalError } from '../errors/FatalError.js';
-import { isJobTimeoutError, JobTimeoutError } from '../errors/JobTimeoutError.js';
+import { isJobTimeoutError } from '../errors/JobTimeoutError.js';
 import { TaskModuleError } from '../errors/TaskModuleError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { isUnrecoverableError } from '../errors/UnrecoverableError.js';
@@ -17,29 +13,15 @@ import type { chunkMachine, ChunkEnded } from '../machines/chunk.machine.js';
 import type { circuitMachine } from '../machines/circuit.machine.js';
 import { DEAD_LETTER_REASONS, type CancelReason, type DeadLetterReason } from '../machines/deadLetterReason.js';
 import { poolMachine, workerId } from '../machines/pool.machine.js';
-import { newTaskState, stepTask, type TaskState, type TaskStep } from '../machines/stepTask.js';
+import { stepTask, type TaskStep } from '../machines/stepTask.js';
 import { workerMachine, type WorkerFinished, type WorkerSettled } from '../machines/worker.machine.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
 import type { ResolvedOptions } from './resolveOptions.js';
 import { SourceReader } from './sourceReader.js';
-
-/** One task as plain data: the engine keeps these, never an actor per task. */
-interface TaskRecord<I> {
-  key: string;
-  index: number;
-  input: I;
-  chunk: number;
-  state: TaskState;
-  seq: number;
-  startedAt: number;
-  dueAt: number;
-  lastError: SerializedError | undefined;
-  firstFailedAt: number;
-  /** A per-input problem found before dispatch (its key could not be computed). */
-  invalid: SerializedError | undefined;
-}
+import { cancelReasonOf, plainError, stopError } from './stopError.js';
+import { createTaskRecord, type TaskRecord } from './taskRecord.js';
 
 type WorkerRef = ActorRefFrom<typeof workerMachine>;
 
@@ -48,30 +30,6 @@ type WorkerRef = ActorRefFrom<typeof workerMachine>;
 const SINGLE_AFTER_FAILURE = 64;
 
 const UNRETRYABLE_CODES = new Set(['ERR_WARDEN_UNCLONABLE_INPUT', 'ERR_WARDEN_INVALID_KEY']);
-
-function cancelReasonOf(reason: BatchStopReason | undefined): CancelReason {
-  if (reason === 'batch-timeout' || reason === 'circuit-open' || reason === 'job-timeout') return reason;
-  return 'aborted';
-}
-
-function plainError(e: Error & { code?: string }): SerializedError {
-  return { name: e.name, message: e.message, code: e.code, stack: e.stack };
-}
-
-function stopError(reason: CancelReason, detail: string): SerializedError {
-  switch (reason) {
-    case 'batch-timeout':
-      return plainError(new BatchTimeoutError(`the batch ran past its budget (${detail})`));
-    case 'chunk-timeout':
-      return plainError(new ChunkTimeoutError(`the chunk ran past its budget (${detail})`));
-    case 'circuit-open':
-      return plainError(new CircuitOpenError(`the circuit opened (${detail})`));
-    case 'job-timeout':
-      return plainError(new JobTimeoutError(`the job ran past its budget (${detail})`));
-    case 'aborted':
-      return plainError(new AbortedError(`the batch stopped (${detail})`));
-  }
-}
 
 /**
  * Runs one batch: reads the source a chunk at a time, hands tasks to idle worker slots,
@@ -600,30 +558,7 @@ export class BatchEngine<I> {
   }
 
   private makeRecord(input: I, chunk: number): TaskRecord<I> {
-    const index = this.total++;
-    let key: string;
-    let invalid: SerializedError | undefined;
-    try {
-      key = this.o.key(input, index);
-      if (typeof key !== 'string') throw new TypeError(`options.key returned ${typeof key}, not a string`);
-    } catch (err) {
-      key = `#${index}`;
-      const e = err as Error;
-      invalid = { name: e?.name ?? 'Error', message: `options.key failed for this input: ${e?.message ?? String(err)}`, code: 'ERR_WARDEN_INVALID_KEY' };
-    }
-    return {
-      key,
-      index,
-      input,
-      chunk,
-      state: newTaskState(),
-      seq: 0,
-      startedAt: 0,
-      dueAt: 0,
-      lastError: undefined,
-      firstFailedAt: 0,
-      invalid,
-    };
+    return createTaskRecord(input, this.total++, chunk, this.o.key);
   }
 
   private onChunkEnded(e: ChunkEnded): void {
