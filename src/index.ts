@@ -1,6 +1,7 @@
 export { runBatch } from './runtime/runBatch.js';
 export type { RunBatchOptions, Timeouts, RetryOptions, CircuitOptions, RestartOptions } from './runtime/runBatchOptions.js';
 export type { BatchSummary } from './runtime/batchSummary.js';
+export type { BatchEvent } from './runtime/batchEvent.js';
 export type { DeadLetter } from './runtime/deadLetter.js';
 export { systemClock, type WardenClock } from './runtime/clock.js';
 export { defaultTrips, CONNECTION_ERROR_CODES } from './runtime/defaultTrips.js';

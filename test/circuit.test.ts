@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BatchEvent } from '../src/runtime/batchEvent.js';
 import { runBatch } from '../src/runtime/runBatch.js';
 import { expectAccounted, fixture, letterBox, quiet } from './helpers.js';
 
@@ -7,8 +8,10 @@ const dbDown = { do: 'throw', message: 'connect ECONNREFUSED 127.0.0.1:5432', co
 describe('the circuit breaker', () => {
   it('five consecutive trip errors open the circuit: the batch stops at once, the rest are circuit-open', async () => {
     const box = letterBox();
+    const events: BatchEvent[] = [];
     const inputs = [{ do: 'ok' }, ...Array.from({ length: 5 }, () => dbDown), ...Array.from({ length: 20 }, () => ({ do: 'ok' }))];
     const s = await runBatch({
+      onEvent: (e) => void events.push(e),
       task: fixture('behave.mjs'),
       source: inputs,
       workers: 1,
@@ -25,6 +28,7 @@ describe('the circuit breaker', () => {
     expect(s.byReason.error).toBe(5);
     expect(s.byReason['circuit-open']).toBe(20);
     expect(box.letters.filter((l) => l.reason === 'circuit-open').every((l) => l.error.code === 'ERR_WARDEN_CIRCUIT_OPEN')).toBe(true);
+    expect(events.filter((e) => e.type === 'circuit.opened')).toEqual([{ type: 'circuit.opened', failures: 5 }]);
     expectAccounted(s, box.letters, 26);
   });
 

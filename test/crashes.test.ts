@@ -8,6 +8,7 @@ describe('a worker that crashes is replaced', () => {
   for (const crash of ['exit', 'uncaught'] as const) {
     it(`${crash}: the task is dead-lettered crash, the slot gets a new thread, the batch goes on`, async () => {
       const box = letterBox();
+      const restarted: number[] = [];
       const pool = poolWatcher(2);
       let sawFullPool = false;
       async function* source() {
@@ -26,8 +27,12 @@ describe('a worker that crashes is replaced', () => {
         logger: quiet,
         inspect: pool.inspect,
         onDeadLetter: box.onDeadLetter,
+        onEvent: (e) => {
+          if (e.type === 'worker.restarted') restarted.push(e.slot);
+        },
       });
       expect(sawFullPool).toBe(true);
+      expect(restarted).toHaveLength(1);
       expect(box.letters).toHaveLength(1);
       expect(box.letters[0]).toMatchObject({ key: '1', reason: 'crash', attempts: 1 });
       expect(box.letters[0]?.error.code).toBe('ERR_WARDEN_WORKER_CRASH');

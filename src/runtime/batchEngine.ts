@@ -16,6 +16,7 @@ import { poolMachine, workerId } from '../machines/pool.machine.js';
 import { stepTask, type TaskStep } from '../machines/stepTask.js';
 import { workerMachine, type WorkerFinished, type WorkerSettled } from '../machines/worker.machine.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
+import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
 import type { ResolvedOptions } from './resolveOptions.js';
@@ -157,6 +158,7 @@ export class BatchEngine<I> {
     poolRef.on('restarted', (e) => {
       this.workerRestarts++;
       this.log.warn({ slot: e.slot }, 'worker replaced');
+      this.report({ type: 'worker.restarted', slot: e.slot });
     });
     for (let slot = 0; slot < threads; slot++) {
       const w = system.get(workerId(slot)) as WorkerRef;
@@ -168,6 +170,7 @@ export class BatchEngine<I> {
       w.on('stuck', (e) => {
         this.stuckThreads++;
         this.log.error({ slot: e.slot }, 'a terminated worker thread did not exit; replaced without waiting for it');
+        this.report({ type: 'worker.stuck', slot: e.slot });
       });
       w.on('stopped', () => {
         this.stoppedWorkers++;
@@ -178,11 +181,23 @@ export class BatchEngine<I> {
     this.chunk.on('wake', () => this.onWake());
     this.circuit.on('opened', (e) => {
       this.log.error({ failures: e.failures }, 'circuit opened');
+      this.report({ type: 'circuit.opened', failures: e.failures });
       this.root.send({ type: 'CIRCUIT_OPENED' });
     });
 
     if (o.signal?.aborted) this.root.send({ type: 'ABORT' });
     else o.signal?.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** Hands an event to `options.onEvent`; an exception there is logged, never fatal. */
+  private report(event: BatchEvent): void {
+    const cb = this.o.onEvent;
+    if (!cb) return;
+    try {
+      cb(event);
+    } catch (err) {
+      this.log.error({ err, event: event.type }, 'options.onEvent threw; the batch goes on');
+    }
   }
 
   // ── workers ──────────────────────────────────────────────────────────────
@@ -563,6 +578,8 @@ export class BatchEngine<I> {
 
   private onChunkEnded(e: ChunkEnded): void {
     this.chunkOpen = false;
+    const { type: _ended, ...chunk } = e;
+    this.report({ type: 'chunk.ended', ...chunk });
     if (e.timedOut) {
       this.log.warn({ chunk: e.index, succeeded: e.succeeded, deadLettered: e.deadLettered }, 'chunk timed out');
       this.cancelOpenWork('chunk-timeout', `chunk ${e.index} exceeded ${this.o.chunkMs} ms`);

@@ -35,6 +35,7 @@ export interface ResolvedOptions<I> {
   resourceLimits: RunBatchOptions<I>['resourceLimits'];
   signal: AbortSignal | undefined;
   onDeadLetter: RunBatchOptions<I>['onDeadLetter'];
+  onEvent: RunBatchOptions<I>['onEvent'];
   logger: Logger;
   clock: WardenClock;
   inspect: RunBatchOptions<I>['inspect'];
@@ -90,6 +91,7 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
   if (c.trips !== undefined && typeof c.trips !== 'function') throw new OptionError('options.circuit.trips', 'must be a function (error) => boolean', 'omit it to trip on connection errors');
   const rs = o.restarts ?? {};
   if (o.onDeadLetter !== undefined && typeof o.onDeadLetter !== 'function') throw new OptionError('options.onDeadLetter', 'must be a function', 'pass (letter) => { ... }');
+  if (o.onEvent !== undefined && typeof o.onEvent !== 'function') throw new OptionError('options.onEvent', 'must be a function', 'pass (event) => { ... }');
   return {
     moduleUrl,
     source: o.source,
@@ -124,6 +126,7 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
     resourceLimits: o.resourceLimits,
     signal: o.signal,
     onDeadLetter: o.onDeadLetter,
+    onEvent: o.onEvent,
     logger: o.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' }),
     clock: o.clock ?? systemClock,
     inspect: o.inspect,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { WardenClock } from './clock.js';
+import type { BatchEvent } from './batchEvent.js';
 import type { DeadLetter } from './deadLetter.js';
 
 /** Nested budgets, in ms: task ≤ chunk ≤ batch. */
@@ -77,6 +78,8 @@ export interface RunBatchOptions<I = unknown> {
   signal?: AbortSignal;
   /** Called once for each dead letter, as it happens. An exception thrown here is logged, never fatal. */
   onDeadLetter?: (letter: DeadLetter<I>) => void;
+  /** Called with each batch event (worker restarted or stuck, circuit opened, chunk ended). An exception thrown here is logged, never fatal. */
+  onEvent?: (event: BatchEvent) => void;
   /** pino logger. Default: pino at level `WARDEN_LOG_LEVEL` or `info`. */
   logger?: Logger;
   /** Injected clock (tests). Default: real time. */
