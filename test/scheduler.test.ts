@@ -2,20 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { liveThreadCount } from '../src/actors/liveThreads.js';
 import { createWarden } from '../src/runtime/createWarden.js';
+import type { BatchEvent } from '../src/runtime/batchEvent.js';
 import type { BatchSummary } from '../src/runtime/batchSummary.js';
 import { fixture, quiet } from './helpers.js';
-import { busyWatcher, eventLog } from './wardenProbe.js';
+import { busyWatcher, eventLog, expectCountsAddUp } from './wardenProbe.js';
 
 // The scheduler runs on a SimulatedClock, advanced explicitly; the runs' worker threads run
 // in real time. Each step advances the scheduler, then awaits the event it must cause.
 // The runs' own budgets (real time) are far longer than any step takes, so only the
 // scheduler's job budget (simulated) can end the stuck run.
-
-function expectCountsAddUp(s: BatchSummary, total: number): void {
-  expect(s.total).toBe(total);
-  expect(s.succeeded + s.deadLettered + s.pending).toBe(total);
-  expect(Object.values(s.byReason).reduce((a, b) => a + b, 0)).toBe(s.deadLettered);
-}
 
 describe('the postmortem, reproduced', () => {
   it('a run hung on a dead database ends at its job budget; the next fire runs on time; the slot is free again', async () => {
@@ -166,5 +161,56 @@ describe('a yearly cron', () => {
     expect(log.all).toEqual([]);
     expect(warden.instances('yearly')).toBe(0);
     await warden.close();
+  });
+});
+
+describe('batch events, per run', () => {
+  it('a task that crashes its worker: worker.restarted with the jobId and runId; chunk.ended for each chunk', async () => {
+    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet });
+    const log = eventLog(warden);
+    const inputs = [{ do: 'ok' }, { do: 'exit' }, { do: 'ok' }, { do: 'ok' }];
+    warden.defineJob({ id: 'crashy', trigger: { everyMs: 60_000 }, task: fixture('behave.mjs'), workers: 1, chunkSize: 2, earlyChunks: 0, source: () => inputs });
+    const s = await warden.runNow('crashy');
+    const { runId } = log.of('run.started')[0]!;
+    expect('byReason' in s && s.byReason.crash).toBe(1);
+    expectCountsAddUp(s as BatchSummary, 4);
+    const restarted = log.of('worker.restarted');
+    expect(restarted.length).toBeGreaterThanOrEqual(1);
+    expect(restarted.length).toBe((s as BatchSummary).workerRestarts);
+    for (const e of restarted) expect(e).toEqual({ jobId: 'crashy', runId, slot: expect.any(Number) });
+    const chunks = log.of('chunk.ended');
+    expect(chunks.map((c) => [c.jobId, c.runId, c.index, c.size])).toEqual([
+      ['crashy', runId, 0, 2],
+      ['crashy', runId, 1, 2],
+    ]);
+    expect(chunks.reduce((n, c) => n + c.succeeded + c.deadLettered, 0)).toBe(4);
+    await warden.close();
+    expect(liveThreadCount()).toBe(0);
+  });
+
+  it('tasks that throw ECONNREFUSED 5 times: circuit.opened with the jobId and runId; the job\'s own onEvent is still called', async () => {
+    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet });
+    const log = eventLog(warden);
+    const own: BatchEvent[] = [];
+    const dbDown = { do: 'throw', message: 'connect ECONNREFUSED 127.0.0.1:5432', code: 'ECONNREFUSED' };
+    warden.defineJob({
+      id: 'db-down',
+      trigger: { everyMs: 60_000 },
+      task: fixture('behave.mjs'),
+      workers: 1,
+      earlyChunks: 0,
+      circuit: { threshold: 5 },
+      source: () => [...Array.from({ length: 5 }, () => dbDown), { do: 'ok' }, { do: 'ok' }],
+      onEvent: (e) => void own.push(e),
+    });
+    const s = (await warden.runNow('db-down')) as BatchSummary;
+    const { runId } = log.of('run.started')[0]!;
+    expect(s.status).toBe('aborted');
+    expect(s.reason).toBe('circuit-open');
+    expect(log.of('circuit.opened')).toEqual([{ jobId: 'db-down', runId, failures: 5 }]);
+    expect(own.filter((e) => e.type === 'circuit.opened')).toEqual([{ type: 'circuit.opened', failures: 5 }]);
+    expectCountsAddUp(s, 7);
+    await warden.close();
+    expect(liveThreadCount()).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import type { InspectionEvent } from 'xstate';
+import type { BatchSummary } from '../src/runtime/batchSummary.js';
 import type { Warden } from '../src/runtime/createWarden.js';
 import type { WardenEvents } from '../src/runtime/wardenEvents.js';
 
@@ -13,7 +15,18 @@ const TYPES: Array<keyof WardenEvents> = [
   'run.timeout',
   'run.released',
   'task.deadLettered',
+  'worker.restarted',
+  'worker.stuck',
+  'circuit.opened',
+  'chunk.ended',
 ];
+
+/** Every task read is accounted for once: succeeded, dead-lettered (by reason) or pending. */
+export function expectCountsAddUp(s: Pick<BatchSummary, 'total' | 'succeeded' | 'deadLettered' | 'pending' | 'byReason'>, total: number): void {
+  expect(s.total).toBe(total);
+  expect(s.succeeded + s.deadLettered + s.pending).toBe(total);
+  expect(Object.values(s.byReason).reduce((a, b) => a + b, 0)).toBe(s.deadLettered);
+}
 
 /** Records every warden event in order; `next(type)` resolves at the next one of that type not yet taken. */
 export function eventLog(warden: Warden) {

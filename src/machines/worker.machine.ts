@@ -141,7 +141,9 @@ export const workerMachine = setup({
     requestStop: assign({ stopRequested: true }),
     handOver: enqueueActions(({ context, event, enqueue }) => {
       const e = event as Extract<WorkerEvent, { type: 'RUN' | 'NEXT' }>;
-      enqueue.assign({ tasks: [...context.tasks, ...e.tasks], deadlineAt: e.at + context.taskMs });
+      // the running task keeps its deadline; a hand-over to an empty thread starts a new one
+      const deadlineAt = context.tasks.length === 0 ? e.at + context.taskMs : context.deadlineAt;
+      enqueue.assign({ tasks: [...context.tasks, ...e.tasks], deadlineAt });
       enqueue.sendTo('thread', { type: 'run', tasks: e.tasks } satisfies ThreadCommand);
       if (e.type === 'NEXT' && context.heartbeatMs !== undefined) enqueue.raise({ type: 'NEW_RUNNING' });
     }),
@@ -152,7 +154,9 @@ export const workerMachine = setup({
     // Re-arm for what is left of the running task's budget (a later task than the one armed for).
     rearm: assign(({ context }) => {
       const now = context.armedAt + context.armedDelay;
-      return { armedAt: now, armedDelay: Math.max(1, context.deadlineAt - now) };
+      // nothing running (between a drain and the engine's answer): check again a budget later
+      const armedDelay = context.tasks.length === 0 ? context.taskMs : Math.max(1, context.deadlineAt - now);
+      return { armedAt: now, armedDelay };
     }),
     // Each result settles its task (in the thread's order; a task whose input could not be
     // sent settles out of order). When the running task settles, the next one starts.

@@ -6,6 +6,7 @@ import { systemClock, type WardenClock } from './clock.js';
 import { JobRunner, type RunNowResult } from './jobRunner.js';
 import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
+import { handleSignals } from './signals.js';
 import { TypedEmitter } from './typedEmitter.js';
 import { describe, integerAtLeast, nonNegativeMs } from './validate.js';
 import type { WardenEvents } from './wardenEvents.js';
@@ -36,7 +37,7 @@ export interface Warden {
   instances(id: string): number;
   /** Stops arming; lets running runs finish for `graceMs` (default 30 s), then aborts them (their remaining tasks are dead-lettered `aborted`). Resolves once every run has ended and every worker thread is gone. */
   close(options?: { graceMs?: number }): Promise<void>;
-  /** Opt-in: SIGTERM / SIGINT → close(). Returns the function that removes the handlers. */
+  /** Opt-in: the first SIGTERM / SIGINT → close({ graceMs }); a second one while closing exits at once with code 1. The handlers are removed when close() resolves, or by the returned function. */
   handleSignals(options?: { graceMs?: number }): () => void;
 }
 
@@ -56,6 +57,8 @@ export function createWarden(options: WardenOptions = {}): Warden {
   const jobs = new Map<string, JobRunner<unknown>>();
   let started = false;
   let closing: Promise<void> | undefined;
+  /** Removes the signal handlers (set while handleSignals is on). */
+  let unhandle: (() => void) | undefined;
 
   const job = (id: string): JobRunner<unknown> => {
     const j = jobs.get(id);
@@ -87,20 +90,24 @@ export function createWarden(options: WardenOptions = {}): Warden {
     instances: (id) => job(id).instances(),
     close(o = {}) {
       const graceMs = nonNegativeMs('options.graceMs', o.graceMs ?? 30_000, '30000');
-      closing ??= Promise.all([...jobs.values()].map((j) => j.close(graceMs))).then(() => logger.info('warden closed'));
+      closing ??= Promise.all([...jobs.values()].map((j) => j.close(graceMs))).then(() => {
+        unhandle?.();
+        logger.info('warden closed');
+      });
       return closing;
     },
     handleSignals(o = {}) {
-      const onSignal = (signal: NodeJS.Signals) => {
-        logger.warn({ signal }, 'signal received: closing');
-        warden.close(o).catch((err: unknown) => logger.error({ err }, 'close failed'));
-      };
-      process.once('SIGTERM', onSignal);
-      process.once('SIGINT', onSignal);
-      return () => {
-        process.off('SIGTERM', onSignal);
-        process.off('SIGINT', onSignal);
-      };
+      if (closing) throw closed();
+      const graceMs = nonNegativeMs('options.graceMs', o.graceMs ?? 30_000, '30000');
+      if (!unhandle) {
+        const off = handleSignals(logger, () => warden.close({ graceMs }));
+        const remove = () => {
+          off();
+          if (unhandle === remove) unhandle = undefined;
+        };
+        unhandle = remove;
+      }
+      return unhandle;
     },
   };
   return warden;

@@ -154,7 +154,7 @@ export class JobRunner<I> {
     const controller = new AbortController();
     const log = this.log.child({ runId });
     ev.emit('run.started', { jobId, runId, scheduledAt: new Date(slot), startedAt: new Date(this.d.clock.now()), manual, coalesced });
-    const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, timeouts = {}, source, onDeadLetter, ...batch } = this.job.spec;
+    const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, timeouts = {}, source, onDeadLetter, onEvent, ...batch } = this.job.spec;
     const { jobMs: _j, ...batchTimeouts } = timeouts;
     let summary: Promise<BatchSummary>;
     try {
@@ -170,6 +170,12 @@ export class JobRunner<I> {
         onDeadLetter: (letter) => {
           ev.emit('task.deadLettered', { jobId, runId, letter });
           onDeadLetter?.(letter);
+        },
+        onEvent: (event) => {
+          const { type, ...fields } = event;
+          // each BatchEvent type is a WardenEvents key whose payload is its fields plus jobId and runId
+          ev.emit(type, { jobId, runId, ...fields } as WardenEvents[typeof type]);
+          onEvent?.(event);
         },
       });
     } catch (err) {

@@ -1,5 +1,15 @@
+import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
+
+/** Which run of which job an event is about. */
+export interface RunRef {
+  jobId: string;
+  runId: string;
+}
+
+/** A batch event (`runBatch({ onEvent })`) of a run, as the warden delivers it: its fields plus `jobId` and `runId`. */
+export type RunBatchEvent<T extends BatchEvent['type']> = RunRef & Omit<Extract<BatchEvent, { type: T }>, 'type'>;
 
 /** The events `warden.on(type, fn)` delivers, by type. */
 export interface WardenEvents {
@@ -14,6 +24,14 @@ export interface WardenEvents {
   /** The slot of a run that did not report its end within the release bound was freed anyway. */
   'run.released': { jobId: string; runId: string };
   'task.deadLettered': { jobId: string; runId: string; letter: DeadLetter };
+  /** A worker thread of the run was replaced (hang, crash or failed start): `slot`. */
+  'worker.restarted': RunBatchEvent<'worker.restarted'>;
+  /** A terminated thread of the run did not exit within `terminateMs`; replaced without waiting: `slot`. */
+  'worker.stuck': RunBatchEvent<'worker.stuck'>;
+  /** The run's circuit opened after `failures` consecutive tripping failures: the run stops (`circuit-open`). */
+  'circuit.opened': RunBatchEvent<'circuit.opened'>;
+  /** A chunk of the run ended: `index, size, succeeded, deadLettered, timedOut, failed`. */
+  'chunk.ended': RunBatchEvent<'chunk.ended'>;
 }
 
 export type WardenEventType = keyof WardenEvents;

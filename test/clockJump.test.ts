@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { liveThreadCount } from '../src/actors/liveThreads.js';
+import { createWarden } from '../src/runtime/createWarden.js';
+import { fixture, quiet } from './helpers.js';
+import { eventLog, expectCountsAddUp } from './wardenProbe.js';
+
+// The host is suspended from t = 0 to t = 55 s: the scheduler's clock jumps past five fires
+// of an every-10-s job at once (10, 20, 30, 40, 50 s; 45, 35, 25, 15 and 5 s late). With a
+// misfire grace of 25 s, the fires at 10 s and 20 s are too late (run.missed); 30 s (exactly
+// at the grace), 40 s and 50 s are within it.
+const EVERY = 10_000;
+const GRACE = 25_000;
+const WAKE = 55_000;
+
+function suspendedHost(coalesce: boolean) {
+  const clock = new SimulatedClock();
+  const warden = createWarden({ clock, logger: quiet });
+  const log = eventLog(warden);
+  warden.defineJob({
+    id: 'suspended',
+    trigger: { everyMs: EVERY },
+    coalesce,
+    maxInstances: 3, // so that without coalesce no run is skipped at the limit
+    misfireGraceMs: GRACE,
+    task: fixture('ok.mjs'),
+    workers: 1,
+    spareWorkers: 0,
+    source: () => [1, 2],
+  });
+  return { clock, warden, log };
+}
+
+const missed = [
+  { jobId: 'suspended', scheduledAt: new Date(10_000), lateMs: 45_000 },
+  { jobId: 'suspended', scheduledAt: new Date(20_000), lateMs: 35_000 },
+];
+
+describe('the clock jumps past several fires (host suspended)', () => {
+  it('coalesce: the fires within the grace run once, as the latest; the too-late ones are run.missed; the schedule goes on', async () => {
+    const { clock, warden, log } = suspendedHost(true);
+    await warden.start();
+    clock.set(WAKE);
+    expect(log.of('run.missed')).toEqual(missed);
+    const started = log.of('run.started');
+    expect(started).toHaveLength(1);
+    expect(started[0]).toMatchObject({ scheduledAt: new Date(50_000), coalesced: 3, manual: false });
+    const done = await log.next('run.finished');
+    expect(done.summary.status).toBe('completed');
+    expectCountsAddUp(done.summary, 2);
+
+    // the next fire is armed from now: 60 s, on time
+    clock.set(60_000);
+    const next = await log.next('run.finished');
+    expect(log.of('run.started').map((e) => e.scheduledAt.getTime())).toEqual([50_000, 60_000]);
+    expect(next.summary.status).toBe('completed');
+    expect(log.of('run.missed')).toHaveLength(2);
+    expect(log.of('run.skipped')).toEqual([]);
+    await warden.close();
+    expect(liveThreadCount()).toBe(0);
+  });
+
+  it('no coalesce: each fire within the grace runs; the too-late ones are run.missed', async () => {
+    const { clock, warden, log } = suspendedHost(false);
+    await warden.start();
+    clock.set(WAKE);
+    expect(log.of('run.missed')).toEqual(missed);
+    const started = log.of('run.started');
+    expect(started.map((e) => [e.scheduledAt.getTime(), e.coalesced])).toEqual([
+      [30_000, 1],
+      [40_000, 1],
+      [50_000, 1],
+    ]);
+    expect(new Set(started.map((e) => e.runId)).size).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      const done = await log.next('run.finished');
+      expect(done.summary.status).toBe('completed');
+      expectCountsAddUp(done.summary, 2);
+    }
+    expect(log.of('run.skipped')).toEqual([]);
+    expect(warden.instances('suspended')).toBe(0);
+    await warden.close();
+    expect(liveThreadCount()).toBe(0);
+  });
+});
