@@ -18,6 +18,7 @@ const TYPES: Array<keyof WardenEvents> = [
   'worker.restarted',
   'worker.stuck',
   'circuit.opened',
+  'circuit.closed',
   'chunk.ended',
 ];
 

@@ -61,10 +61,9 @@ export function threadLogic(opts: ThreadOptions) {
       }
     };
 
-    worker.on('message', (m: { t: string; seq: number; error: SerializedError; level: string; msg: string; data: unknown }) => {
+    worker.on('message', (m: number | { t: string; seq: number; error: SerializedError; level: string; msg: string; data: unknown }) => {
+      if (typeof m === 'number') return addResult({ seq: m }); // a success
       switch (m.t) {
-        case 'ok':
-          return addResult({ seq: m.seq });
         case 'err':
           return addResult({ seq: m.seq, error: m.error });
         case 'hb':

@@ -71,7 +71,7 @@ async function runOne(m) {
   };
   try {
     await task(m.input, ctx);
-    port.postMessage({ t: 'ok', seq: m.seq });
+    port.postMessage(m.seq); // a success is just its number: the cheapest message to send and receive
   } catch (err) {
     port.postMessage({ t: 'err', seq: m.seq, error: serialize(err) });
   } finally {

@@ -29,7 +29,7 @@ export interface Warden {
   defineJob<I>(spec: JobSpec<I>): void;
   /** Arms every job. */
   start(): Promise<void>;
-  /** Runs a job now (subject to maxInstances): its summary, or `{ status: 'skipped', reason: 'max-instances' }`. */
+  /** Runs a job now (subject to maxInstances and the job's circuit): its summary, or `{ status: 'skipped', reason: 'max-instances' | 'circuit-open' }`. */
   runNow(id: string): Promise<RunNowResult>;
   /** Listens to a typed event; returns the function that stops listening. A listener that throws is logged, never fatal. */
   on<K extends keyof WardenEvents>(type: K, fn: (event: WardenEvents[K]) => void): () => void;

@@ -19,6 +19,8 @@ export interface ResolvedJob<I> {
   jobMs: number;
   /** After the job budget: how long the run may take to stop before its slot is released anyway. */
   releaseMs: number;
+  /** The job-level circuit: after a run ended `circuit-open`, fires are skipped for this long (`circuit.cooldownMs`, default 60 s). */
+  cooldownMs: number;
 }
 
 function resolveRule(trigger: unknown): (anchor: number) => FireRule {
@@ -99,5 +101,6 @@ export function resolveJob<I>(spec: JobSpec<I>): ResolvedJob<I> {
     jobMs,
     // the batch's own stop bound (kill grace + 2 × terminate + 1 s), plus a second of margin
     releaseMs: batch.killGraceMs + 2 * batch.terminateMs + 2000,
+    cooldownMs: batch.circuit.cooldownMs,
   };
 }

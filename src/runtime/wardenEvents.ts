@@ -11,13 +11,17 @@ export interface RunRef {
 /** A batch event (`runBatch({ onEvent })`) of a run, as the warden delivers it: its fields plus `jobId` and `runId`. */
 export type RunBatchEvent<T extends BatchEvent['type']> = RunRef & Omit<Extract<BatchEvent, { type: T }>, 'type'>;
 
+/** Why a fire was skipped. */
+export type SkipReason = 'max-instances' | 'circuit-open';
+
 /** The events `warden.on(type, fn)` delivers, by type. */
 export interface WardenEvents {
   'run.started': { jobId: string; runId: string; scheduledAt: Date; startedAt: Date; manual: boolean; coalesced: number };
   'run.finished': { jobId: string; runId: string; summary: BatchSummary };
   /** The run could not start its batch (the task module failed to load). */
   'run.failed': { jobId: string; runId: string; error: unknown };
-  'run.skipped': { jobId: string; scheduledAt: Date; reason: 'max-instances'; running: number; manual: boolean };
+  /** A fire (or runNow) did not run: at the instance limit (`max-instances`), or the job's circuit is open (`circuit-open`). */
+  'run.skipped': { jobId: string; scheduledAt: Date; reason: SkipReason; running: number; manual: boolean };
   'run.missed': { jobId: string; scheduledAt: Date; lateMs: number };
   /** The run reached its job budget and is being stopped. */
   'run.timeout': { jobId: string; runId: string; jobMs: number };
@@ -30,6 +34,8 @@ export interface WardenEvents {
   'worker.stuck': RunBatchEvent<'worker.stuck'>;
   /** The run's circuit opened after `failures` consecutive tripping failures: the run stops (`circuit-open`). */
   'circuit.opened': RunBatchEvent<'circuit.opened'>;
+  /** The job's circuit closed: the half-open trial run (the probe) after the cool-down did not end `circuit-open`. */
+  'circuit.closed': { jobId: string };
   /** A chunk of the run ended: `index, size, succeeded, deadLettered, timedOut, failed`. */
   'chunk.ended': RunBatchEvent<'chunk.ended'>;
 }
