@@ -35,7 +35,7 @@ export { batchMachine } from './machines/batch.machine.js';
 export { createWarden, type Warden, type WardenOptions } from './runtime/createWarden.js';
 export type { JobSpec, JobTimeouts } from './runtime/jobSpec.js';
 export type { Trigger } from './runtime/trigger.js';
-export type { WardenEvents, WardenEventType, RunRef, RunBatchEvent } from './runtime/wardenEvents.js';
+export type { WardenEvents, WardenEventType, RunRef, RunBatchEvent, SkipReason } from './runtime/wardenEvents.js';
 export type { RunNowResult } from './runtime/jobRunner.js';
 export { nextFire, dueFires, type FireRule } from './runtime/nextFire.js';
 export { JobTimeoutError, isJobTimeoutError } from './errors/JobTimeoutError.js';

@@ -82,6 +82,82 @@ describe('the postmortem, reproduced', () => {
   });
 });
 
+describe('maxInstances 2, through the warden', () => {
+  it('two overlapping fires both run; a third while both are busy is skipped (max-instances); the count goes back to 0', async () => {
+    const clock = new SimulatedClock();
+    const watch = busyWatcher();
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const log = eventLog(warden);
+    let runs = 0;
+    warden.defineJob({
+      id: 'two-at-once',
+      trigger: { everyMs: 10_000 },
+      maxInstances: 2,
+      misfireGraceMs: 1_000,
+      // the job budget (scheduler time) ends the hung runs; the others (real time) are never reached
+      timeouts: { jobMs: 25_000, batchMs: 9_000, chunkMs: 9_000, taskMs: 9_000, killGraceMs: 100, terminateMs: 2_000 },
+      task: fixture('deadDb.mjs'),
+      workers: 1,
+      spareWorkers: 0,
+      // the first two runs hang on the dead connection; later runs find the database healthy
+      source: () => {
+        const db = ++runs <= 2 ? 'dead' : 'ok';
+        return Array.from({ length: 2 }, (_, i) => ({ db, i }));
+      },
+    });
+    await warden.start();
+
+    // t = 10 s and 20 s: two overlapping runs, both busy
+    clock.set(10_000);
+    const first = await log.next('run.started');
+    await watch.whenBusy(1);
+    clock.set(20_000);
+    const second = await log.next('run.started');
+    await watch.whenBusy(2);
+    expect([first.scheduledAt.getTime(), second.scheduledAt.getTime()]).toEqual([10_000, 20_000]);
+    expect(first.runId).not.toBe(second.runId);
+    expect(warden.instances('two-at-once')).toBe(2);
+    expect(log.of('run.skipped')).toEqual([]);
+
+    // t = 30 s: both slots held: skipped, with the event
+    clock.set(30_000);
+    expect(log.of('run.skipped')).toEqual([
+      { jobId: 'two-at-once', scheduledAt: new Date(30_000), reason: 'max-instances', running: 2, manual: false },
+    ]);
+    expect(log.of('run.started')).toHaveLength(2);
+
+    // t = 35 s: the first run reaches its job budget and ends; one slot is free
+    clock.set(35_000);
+    const firstDone = await log.next('run.finished');
+    expect(firstDone.runId).toBe(first.runId);
+    expect(firstDone.summary.reason).toBe('job-timeout');
+    expect(warden.instances('two-at-once')).toBe(1);
+
+    // t = 40 s: the fire takes the free slot and completes, next to the still-hung second run
+    clock.set(40_000);
+    const third = await log.next('run.started');
+    expect(third.scheduledAt.getTime()).toBe(40_000);
+    const thirdDone = await log.next('run.finished');
+    expect(thirdDone.runId).toBe(third.runId);
+    expect(thirdDone.summary.status).toBe('completed');
+    expect(warden.instances('two-at-once')).toBe(1);
+
+    // t = 45 s: the second run reaches its budget and ends: no slot held
+    clock.set(45_000);
+    const secondDone = await log.next('run.finished');
+    expect(secondDone.runId).toBe(second.runId);
+    expect(secondDone.summary.reason).toBe('job-timeout');
+    expectCountsAddUp(secondDone.summary, 2);
+    expect(warden.instances('two-at-once')).toBe(0);
+    expect(log.of('run.skipped')).toHaveLength(1);
+    expect(log.of('run.missed')).toEqual([]);
+    expect(log.of('run.released')).toEqual([]);
+
+    await warden.close({ graceMs: 0 });
+    expect(liveThreadCount()).toBe(0);
+  });
+});
+
 describe('close()', () => {
   function hungJob() {
     const clock = new SimulatedClock();

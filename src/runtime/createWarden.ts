@@ -16,7 +16,7 @@ export interface WardenOptions {
   logger?: Logger;
   /** Worker threads per run, unless a job says otherwise. Default: runBatch's (4). */
   workers?: number;
-  /** The scheduler's clock: fire times and job budgets (tests pass xstate's SimulatedClock). Default: real time. */
+  /** The scheduler's clock: fire times, job budgets and the job circuit's cool-down (tests pass xstate's SimulatedClock). Default: real time. */
   clock?: WardenClock;
   /** The clock runs use for their own budgets (task, chunk, batch, kill grace) and close()'s grace. Default: real time. */
   runClock?: WardenClock;
