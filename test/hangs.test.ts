@@ -54,8 +54,6 @@ describe('a hung task is killed, dead-lettered, and the batch goes on', () => {
     expect(box.letters[0]?.reason).toBe('timeout');
     expect(box.letters[0]?.error.message).toMatch(/no heartbeat for 200 ms/);
     expect(s.succeeded).toBe(1);
-    // the batch did not wait for the 20 s task budget
-    expect(s.durationMs).toBeLessThan(20_000);
     expectAccounted(s, box.letters, 2);
   });
 
