@@ -23,7 +23,7 @@ export async function scheduleHazardJob(): Promise<Warden> {
     id: 'hazard-timeseries',
     trigger: { cron: '0 2 1 1 *', tz: 'Asia/Seoul' }, // 02:00 on 1 January, Seoul time
     maxInstances: 1,
-    coalesce: true, // fires missed while the host was down run once...
+    coalesce: true, // fires missed while the process was busy or suspended run once...
     misfireGraceMs: 3_600_000, // ...if at most 1 h late; later ones are dropped (run.missed)
     timeouts: { jobMs: 3 * H, batchMs: 2 * H, chunkMs: 10 * MIN, taskMs: 5 * MIN },
     task: new URL('./hazard/task.mjs', import.meta.url),
