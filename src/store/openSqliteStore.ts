@@ -1,0 +1,67 @@
+import Database from 'better-sqlite3';
+import { DeadLetterReader } from './deadLetterReader.js';
+import { DeadLetterWriter, type DeadLetterWriterOptions } from './deadLetterWriter.js';
+import { checkReadable, migrate } from './migrate.js';
+import { DEFAULT_MAX_INPUT_BYTES } from './payload.js';
+import { RunStore } from './runStore.js';
+
+export interface SqliteStoreOptions {
+  /** Open without writing: no migration, no writer (for a CLI or a second process). Default false. */
+  readonly?: boolean | undefined;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number | undefined;
+  /** Cap on a stored input's size, checked before decoding (default 1 MiB). */
+  maxInputBytes?: number | undefined;
+}
+
+/** An open store. `close()` it on shutdown (after closing any writer it made). */
+export interface SqliteStore {
+  readonly path: string;
+  readonly schemaVersion: number;
+  /** The connection itself, for tests and tools. Do not start transactions on it yourself. */
+  readonly db: Database.Database;
+  readonly runs: RunStore;
+  readonly deadLetters: DeadLetterReader;
+  /** A batching writer for dead letters on this connection. */
+  deadLetterWriter(options?: DeadLetterWriterOptions): DeadLetterWriter;
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) a Warden store: a SQLite file, or ':memory:' for tests. Sets WAL,
+ * synchronous=FULL and a busy timeout, then migrates the schema to this Warden's version.
+ * Throws StoreSchemaError when the file has a newer schema or is not a Warden store.
+ */
+export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
+  const readonly = options.readonly ?? false;
+  const db = new Database(path, { readonly, fileMustExist: readonly });
+  const writers = new Set<DeadLetterWriter>();
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+    if (!readonly) db.pragma('journal_mode = WAL'); // persistent in the file; a reader inherits it
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    const schemaVersion = readonly ? checkReadable(db, path) : migrate(db, path);
+    const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
+    return {
+      path,
+      schemaVersion,
+      db,
+      runs: new RunStore(db),
+      deadLetters: new DeadLetterReader(db, maxInputBytes),
+      deadLetterWriter(writerOptions) {
+        const w = new DeadLetterWriter(db, writerOptions);
+        writers.add(w);
+        return w;
+      },
+      close() {
+        if (!db.open) return;
+        for (const w of writers) w.close();
+        db.close();
+      },
+    };
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
