@@ -1,19 +1,9 @@
-import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { Logger } from 'pino';
+import { Worker } from 'node:worker_threads';
 import { fromCallback } from 'xstate';
 import type { ThreadInput } from '../machines/worker.machine.js';
 import type { SerializedError, TaskResult, ThreadCommand, ThreadEvent } from '../machines/workerProtocol.js';
-import type { WardenClock } from '../runtime/clock.js';
 import { trackThread } from './liveThreads.js';
-
-export interface ThreadOptions {
-  /** file: URL of the task module, imported by the worker. */
-  moduleUrl: string;
-  logger: Logger;
-  /** Stamps result groups with the time they arrived. */
-  clock: WardenClock;
-  resourceLimits?: ResourceLimits | undefined;
-}
+import type { WorkerLogic, WorkerLogicOptions } from './workerLogic.js';
 
 const ENTRY = new URL('./workerEntry.mjs', import.meta.url);
 
@@ -33,7 +23,7 @@ function serialize(err: unknown): SerializedError {
  * machine's commands into messages or `terminate()`. Stopping the actor terminates a
  * thread that has not exited yet.
  */
-export function threadLogic(opts: ThreadOptions) {
+export function threadLogic(opts: WorkerLogicOptions): WorkerLogic {
   return fromCallback<ThreadCommand, ThreadInput>(({ sendBack, receive, input }) => {
     const worker = new Worker(ENTRY, {
       workerData: { moduleUrl: opts.moduleUrl, slot: input.slot },

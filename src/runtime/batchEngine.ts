@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createActor, type Actor, type ActorRefFrom } from 'xstate';
-import { threadLogic } from '../actors/threadActor.js';
 import { isFatalError } from '../errors/FatalError.js';
 import { isJobTimeoutError } from '../errors/JobTimeoutError.js';
 import { TaskModuleError } from '../errors/TaskModuleError.js';
@@ -109,7 +108,7 @@ export class BatchEngine<I> {
   private start(): void {
     const o = this.o;
     const worker = workerMachine.provide({
-      actors: { thread: threadLogic({ moduleUrl: o.moduleUrl, logger: this.log, clock: o.clock, resourceLimits: o.resourceLimits }) },
+      actors: { thread: o.workerLogic({ moduleUrl: o.moduleUrl, logger: this.log, clock: o.clock, resourceLimits: o.resourceLimits }) },
     });
     const pool = poolMachine.provide({ actors: { worker } });
     const machine = batchMachine.provide({ actors: { pool } });

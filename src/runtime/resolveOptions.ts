@@ -6,6 +6,8 @@ import pino, { type Logger } from 'pino';
 import type { Backoff } from '../machines/backoff.js';
 import type { TaskPolicy } from '../machines/taskPolicy.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
+import { threadLogic } from '../actors/threadActor.js';
+import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import { OptionError } from '../errors/OptionError.js';
 import { systemClock, type WardenClock } from './clock.js';
 import { defaultTrips } from './defaultTrips.js';
@@ -39,6 +41,8 @@ export interface ResolvedOptions<I> {
   logger: Logger;
   clock: WardenClock;
   inspect: RunBatchOptions<I>['inspect'];
+  /** Makes the actor behind each worker slot (threads unless told otherwise). */
+  workerLogic: WorkerLogicFactory;
 }
 
 const MIN = 60_000;
@@ -130,5 +134,6 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
     logger: o.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' }),
     clock: o.clock ?? systemClock,
     inspect: o.inspect,
+    workerLogic: threadLogic,
   };
 }
