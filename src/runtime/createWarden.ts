@@ -6,6 +6,7 @@ import { systemClock, type WardenClock } from './clock.js';
 import { JobRunner, type RunNowResult } from './jobRunner.js';
 import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
+import type { RunInternals } from './runBatch.js';
 import { handleSignals } from './signals.js';
 import { TypedEmitter } from './typedEmitter.js';
 import { describe, integerAtLeast, nonNegativeMs } from './validate.js';
@@ -43,6 +44,11 @@ export interface Warden {
 
 /** The host API: one Warden per host process supervises every scheduled job. */
 export function createWarden(options: WardenOptions = {}): Warden {
+  return createWardenWith(options, {});
+}
+
+/** createWarden with internal overrides (the simulation's worker); not exported from the package. */
+export function createWardenWith(options: WardenOptions, internals: RunInternals): Warden {
   const logger = options.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' });
   const workers = options.workers === undefined ? undefined : integerAtLeast('options.workers', options.workers, 1, '4');
   const events = new TypedEmitter<WardenEvents>(logger);
@@ -53,6 +59,7 @@ export function createWarden(options: WardenOptions = {}): Warden {
     workers,
     inspect: options.inspect,
     events,
+    workerLogic: internals.workerLogic,
   };
   const jobs = new Map<string, JobRunner<unknown>>();
   let started = false;

@@ -1,3 +1,4 @@
+import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import type { Logger } from 'pino';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { JobTimeoutError } from '../errors/JobTimeoutError.js';
@@ -7,7 +8,7 @@ import type { BatchSummary } from './batchSummary.js';
 import type { WardenClock } from './clock.js';
 import { dueFires, nextFire, type FireRule } from './nextFire.js';
 import type { ResolvedJob } from './resolveJob.js';
-import { runBatch } from './runBatch.js';
+import { runBatchWith } from './runBatch.js';
 import type { TypedEmitter } from './typedEmitter.js';
 import type { SkipReason, WardenEvents } from './wardenEvents.js';
 
@@ -23,6 +24,8 @@ export interface JobRunnerDeps {
   workers: number | undefined;
   inspect: ((e: InspectionEvent) => void) | undefined;
   events: TypedEmitter<WardenEvents>;
+  /** Internal: replaces the worker actor of every run (the simulation). */
+  workerLogic?: WorkerLogicFactory | undefined;
 }
 
 interface LiveRun {
@@ -237,7 +240,7 @@ export class JobRunner<I> {
     const { jobMs: _j, ...batchTimeouts } = timeouts;
     let summary: Promise<BatchSummary>;
     try {
-      summary = runBatch<I>({
+      summary = runBatchWith<I>({
         ...batch,
         workers: batch.workers ?? this.d.workers,
         timeouts: batchTimeouts,
@@ -256,7 +259,7 @@ export class JobRunner<I> {
           ev.emit(type, { jobId, runId, ...fields } as WardenEvents[typeof type]);
           onEvent?.(event);
         },
-      });
+      }, { workerLogic: this.d.workerLogic });
     } catch (err) {
       summary = Promise.reject(err);
     }

@@ -1,3 +1,4 @@
+import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import { BatchEngine } from './batchEngine.js';
 import type { BatchSummary } from './batchSummary.js';
 import { resolveOptions } from './resolveOptions.js';
@@ -11,6 +12,18 @@ import type { RunBatchOptions } from './runBatchOptions.js';
  * field, or a `TaskModuleError` when the task module cannot be loaded.
  */
 export async function runBatch<I>(options: RunBatchOptions<I>): Promise<BatchSummary> {
+  return runBatchWith(options, {});
+}
+
+/** What the warden can set on a run that is not part of the public options. */
+export interface RunInternals {
+  /** Replaces the actor behind each worker slot (the simulation's in-process worker). */
+  workerLogic?: WorkerLogicFactory | undefined;
+}
+
+/** runBatch with internal overrides; not exported from the package. */
+export async function runBatchWith<I>(options: RunBatchOptions<I>, internals: RunInternals): Promise<BatchSummary> {
   const resolved = resolveOptions(options);
+  if (internals.workerLogic) resolved.workerLogic = internals.workerLogic;
   return new BatchEngine(resolved).run();
 }
