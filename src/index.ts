@@ -39,5 +39,6 @@ export type { WardenEvents, WardenEventType, RunRef, RunBatchEvent, SkipReason }
 export type { RunNowResult } from './runtime/jobRunner.js';
 export { nextFire, dueFires, type FireRule } from './runtime/nextFire.js';
 export { JobTimeoutError, isJobTimeoutError } from './errors/JobTimeoutError.js';
+export { InterruptedError, isInterruptedError } from './errors/InterruptedError.js';
 export { jobMachine, MAX_TIMER_MS, type JobInput, type JobContext, type JobEvent, type JobEmitted } from './machines/job.machine.js';
 export { planFire, type FirePlan } from './machines/planFire.js';

@@ -15,7 +15,7 @@ const WAKE = 55_000;
 
 function suspendedHost(coalesce: boolean) {
   const clock = new SimulatedClock();
-  const warden = createWarden({ clock, logger: quiet });
+  const warden = createWarden({ clock, logger: quiet, store: 'memory' });
   const log = eventLog(warden);
   warden.defineJob({
     id: 'suspended',

@@ -37,22 +37,22 @@ describe('defineJob rejects bad input, naming the field', () => {
     it(name, () => {
       const spec = good();
       change(spec);
-      expect(fieldOf(() => createWarden({ logger: quiet }).defineJob(spec))).toBe(field);
+      expect(fieldOf(() => createWarden({ logger: quiet, store: 'memory' }).defineJob(spec))).toBe(field);
     });
   }
 
   it('a duplicate id', () => {
-    const warden = createWarden({ logger: quiet });
+    const warden = createWarden({ logger: quiet, store: 'memory' });
     warden.defineJob(good());
     expect(fieldOf(() => warden.defineJob(good()))).toBe('job.id');
   });
 
   it('the message says which budget is wrong and how they must nest', () => {
     const spec = { ...good(), timeouts: { batchMs: 5000, jobMs: 4000, taskMs: 1000, chunkMs: 2000 } };
-    expect(() => createWarden({ logger: quiet }).defineJob(spec)).toThrow(/job\.timeouts\.batchMs \(5000\) exceeds job\.timeouts\.jobMs \(4000\).*taskMs ≤ chunkMs ≤ batchMs ≤ jobMs/);
+    expect(() => createWarden({ logger: quiet, store: 'memory' }).defineJob(spec)).toThrow(/job\.timeouts\.batchMs \(5000\) exceeds job\.timeouts\.jobMs \(4000\).*taskMs ≤ chunkMs ≤ batchMs ≤ jobMs/);
   });
 
   it('runNow on an unknown job names it', async () => {
-    await expect(createWarden({ logger: quiet }).runNow('nope')).rejects.toMatchObject({ field: 'id' });
+    await expect(createWarden({ logger: quiet, store: 'memory' }).runNow('nope')).rejects.toMatchObject({ field: 'id' });
   });
 });

@@ -20,7 +20,7 @@ const dbDown = { do: 'throw', message: 'connect ECONNREFUSED 127.0.0.1:5432', co
 
 function flakyDatabase() {
   const clock = new SimulatedClock();
-  const warden = createWarden({ clock, logger: quiet });
+  const warden = createWarden({ clock, logger: quiet, store: 'memory' });
   const log = eventLog(warden);
   const db = { up: false };
   warden.defineJob({

@@ -16,7 +16,7 @@ describe('the postmortem, reproduced', () => {
   it('a run hung on a dead database ends at its job budget; the next fire runs on time; the slot is free again', async () => {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
     const log = eventLog(warden);
     let runs = 0;
     warden.defineJob({
@@ -86,7 +86,7 @@ describe('maxInstances 2, through the warden', () => {
   it('two overlapping fires both run; a third while both are busy is skipped (max-instances); the count goes back to 0', async () => {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
     const log = eventLog(warden);
     let runs = 0;
     warden.defineJob({
@@ -162,7 +162,7 @@ describe('close()', () => {
   function hungJob() {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
     const log = eventLog(warden);
     return { clock, watch, warden, log };
   }
@@ -212,7 +212,7 @@ describe('close()', () => {
 
 describe('runNow', () => {
   it('resolves with the run summary', async () => {
-    const warden = createWarden({ logger: quiet });
+    const warden = createWarden({ logger: quiet, store: 'memory' });
     warden.defineJob({ id: 'now', trigger: { cron: '0 2 1 1 *', tz: 'Asia/Seoul' }, task: fixture('ok.mjs'), workers: 1, spareWorkers: 0, source: () => [1, 2, 3] });
     const s = await warden.runNow('now');
     expect(s.status).toBe('completed');
@@ -226,7 +226,7 @@ describe('a yearly cron', () => {
   it("'0 2 1 1 *' in Asia/Seoul is not fired at start-up nor at any point before its time", async () => {
     const clock = new SimulatedClock();
     clock.set(Date.parse('2026-01-02T00:00:00Z'));
-    const warden = createWarden({ clock, logger: quiet });
+    const warden = createWarden({ clock, logger: quiet, store: 'memory' });
     const log = eventLog(warden);
     warden.defineJob({ id: 'yearly', trigger: { cron: '0 2 1 1 *', tz: 'Asia/Seoul' }, task: fixture('ok.mjs'), source: () => [1] });
     await warden.start();
@@ -242,7 +242,7 @@ describe('a yearly cron', () => {
 
 describe('batch events, per run', () => {
   it('a task that crashes its worker: worker.restarted with the jobId and runId; chunk.ended for each chunk', async () => {
-    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet });
+    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet, store: 'memory' });
     const log = eventLog(warden);
     const inputs = [{ do: 'ok' }, { do: 'exit' }, { do: 'ok' }, { do: 'ok' }];
     warden.defineJob({ id: 'crashy', trigger: { everyMs: 60_000 }, task: fixture('behave.mjs'), workers: 1, chunkSize: 2, earlyChunks: 0, source: () => inputs });
@@ -265,7 +265,7 @@ describe('batch events, per run', () => {
   });
 
   it('tasks that throw ECONNREFUSED 5 times: circuit.opened with the jobId and runId; the job\'s own onEvent is still called', async () => {
-    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet });
+    const warden = createWarden({ clock: new SimulatedClock(), logger: quiet, store: 'memory' });
     const log = eventLog(warden);
     const own: BatchEvent[] = [];
     const dbDown = { do: 'throw', message: 'connect ECONNREFUSED 127.0.0.1:5432', code: 'ECONNREFUSED' };

@@ -1,54 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createWarden } from '../src/runtime/createWarden.js';
 import { quiet } from './helpers.js';
+import { killHosts, spawnHost } from './hostProcess.js';
 import { expectCountsAddUp } from './wardenProbe.js';
 
 // A real host process (test/fixtures/signalHost.mjs, on the built package: npm test builds
 // first) with a run whose tasks hang. Handshakes only: its stdout says when it is ready.
 const HOST = fileURLToPath(new URL('./fixtures/signalHost.mjs', import.meta.url));
-const children: ChildProcess[] = [];
+const host = (graceMs: number) => spawnHost(HOST, [String(graceMs)]);
 
-function host(graceMs: number) {
-  const child = spawn(process.execPath, [HOST, String(graceMs)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const lines: string[] = [];
-  let waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    lines,
-    exited,
-    stderr: () => stderr,
-    /** Resolves with the first line that matches. */
-    line(match: (l: string) => boolean): Promise<string> {
-      return new Promise((resolve) => {
-        const check = () => {
-          const found = lines.find(match);
-          if (found !== undefined) resolve(found);
-          else waiters.push(check);
-        };
-        check();
-      });
-    },
-  };
-}
-
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterEach(killHosts);
 
 describe('handleSignals() in a real host process', () => {
   it('SIGTERM: close() aborts the run, its tasks are dead-lettered aborted, the counts add up, the process exits 0 with no thread left', async () => {
@@ -86,7 +48,7 @@ describe('handleSignals() listeners', () => {
 
   it('are added once, and removed when close() resolves', async () => {
     const before = count();
-    const warden = createWarden({ logger: quiet });
+    const warden = createWarden({ logger: quiet, store: 'memory' });
     const off = warden.handleSignals();
     expect(warden.handleSignals()).toBe(off); // idempotent
     expect(count()).toEqual(before.map((n) => n + 1));
@@ -97,7 +59,7 @@ describe('handleSignals() listeners', () => {
 
   it('are removed by the function handleSignals returns, and can be added again', async () => {
     const before = count();
-    const warden = createWarden({ logger: quiet });
+    const warden = createWarden({ logger: quiet, store: 'memory' });
     const off = warden.handleSignals();
     off();
     off();

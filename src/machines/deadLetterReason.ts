@@ -7,7 +7,9 @@ export type DeadLetterReason =
   | 'chunk-timeout'
   | 'batch-timeout'
   | 'job-timeout'
-  | 'aborted';
+  | 'aborted'
+  /** The host died during the run and the job's `onInterrupted` is `'dead-letter'` (written on the next start). */
+  | 'interrupted';
 
 /** The reasons in a fixed order (for summaries and metrics). */
 export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
@@ -19,6 +21,7 @@ export const DEAD_LETTER_REASONS: readonly DeadLetterReason[] = [
   'batch-timeout',
   'job-timeout',
   'aborted',
+  'interrupted',
 ];
 
 /** Reasons that end a task from outside (its chunk or batch stopped), as opposed to its own failure. */

@@ -18,6 +18,8 @@ export interface JobInput {
   releaseMs: number;
   /** Longest single timer (default 2^31−1). Only tests lower it. */
   maxDelayMs?: number;
+  /** Run ids are this plus a counter (default `<jobId>#`); a host with a store makes it unique per process start. */
+  runIdPrefix?: string;
 }
 
 /** One running instance. Slots are a fixed array of `maxInstances`; each has its own timer, id `run-slot-<i>`. */
@@ -83,7 +85,7 @@ function startOrSkip(context: JobContext, fires: ReadonlyArray<{ slot: number; c
       continue;
     }
     runs++;
-    const runId = `${context.jobId}#${runs}`;
+    const runId = `${context.runIdPrefix}${runs}`;
     slots[index] = { runId, slot: f.slot, startedAt: at, timedOut: false };
     outcomes.push({ kind: 'start', index, runId, slot: f.slot, coalesced: f.coalesced });
   }
@@ -182,6 +184,7 @@ export const jobMachine = setup({
   context: ({ input }) => ({
     ...input,
     maxDelayMs: input.maxDelayMs ?? MAX_TIMER_MS,
+    runIdPrefix: input.runIdPrefix ?? `${input.jobId}#`,
     slots: Array.from({ length: input.maxInstances }, () => null),
     dueAt: undefined,
     armedAt: 0,

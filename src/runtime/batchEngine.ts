@@ -72,6 +72,10 @@ export class BatchEngine<I> {
   private pumpAgain = false;
 
   private total = 0;
+  /** Position in the source of the next input read (inputs skipped on a resume included). */
+  private position = 0;
+  /** Chunks with tasks not yet ended for good (only tracked when someone records progress). */
+  private readonly chunkLeft = new Map<number, { size: number; left: number; succeeded: number }>();
   private succeeded = 0;
   private deadLettered = 0;
   private readonly byReason = Object.fromEntries(DEAD_LETTER_REASONS.map((r) => [r, 0])) as Record<DeadLetterReason, number>;
@@ -363,6 +367,7 @@ export class BatchEngine<I> {
       this.circuit.send({ type: 'SUCCESS' });
     }
     this.settledInChunk(rec, true);
+    if (this.chunkLeft.size > 0) this.settledForGood(rec, true);
   }
 
   /** The task threw: retried, dead-lettered, or (FatalError) the batch aborts. */
@@ -467,7 +472,10 @@ export class BatchEngine<I> {
     this.log.warn({ key: rec.key, reason, attempts: rec.state.attempt, err: rec.lastError?.message }, 'task dead-lettered');
     this.settledInChunk(rec, false);
     const cb = this.o.onDeadLetter;
-    if (!cb) return;
+    if (!cb) {
+      if (this.chunkLeft.size > 0) this.settledForGood(rec, false);
+      return;
+    }
     const letter: DeadLetter<I> = {
       key: rec.key,
       index: rec.index,
@@ -483,6 +491,8 @@ export class BatchEngine<I> {
     } catch (err) {
       this.log.error({ err, key: rec.key }, 'options.onDeadLetter threw; the dead letter is still counted');
     }
+    // after the letter is handed over: a store writes the chunk's progress behind its letters
+    if (this.chunkLeft.size > 0) this.settledForGood(rec, false);
   }
 
   /** Counts a task of the open chunk that ended for good; the last one completes the chunk. */
@@ -523,19 +533,33 @@ export class BatchEngine<I> {
 
   // ── chunks ───────────────────────────────────────────────────────────────
 
-  /** Reads the next chunk from the source and starts it, or reports the source done. */
+  /**
+   * Reads the next chunk from the source and starts it, or reports the source done. Chunk
+   * `c` holds source positions [c·chunkSize, (c+1)·chunkSize); on a resume, positions the
+   * earlier run settled are read but skipped, and a chunk left empty is passed over.
+   */
   private async nextChunk(): Promise<void> {
-    const index = this.chunkIndex + 1;
+    const size = this.o.chunkSize;
+    let index = Math.floor(this.position / size);
     try {
-      while (this.filling.length < this.o.chunkSize) {
-        const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
-        if (this.phase !== 'running') {
-          // Stopped while reading: the drain has taken what was filled; this one goes the same way.
-          if (!r.done) this.strand(this.makeRecord(r.value, -1));
-          return;
+      for (;;) {
+        const end = (index + 1) * size;
+        while (this.position < end) {
+          const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
+          if (this.phase !== 'running') {
+            // Stopped while reading: the drain has taken what was filled; this one goes the same way.
+            if (!r.done) {
+              const rec = this.recordAt(r.value, -1);
+              if (rec) this.strand(rec);
+            }
+            return;
+          }
+          if (r.done) break;
+          const rec = this.recordAt(r.value, index);
+          if (rec) this.filling.push(rec);
         }
-        if (r.done) break;
-        this.filling.push(this.makeRecord(r.value, index));
+        if (this.filling.length > 0 || this.reader.done || this.position < end) break;
+        index++; // every task of this chunk was settled by the run resumed: on to the next
       }
     } catch (err) {
       this.log.error({ err }, 'the source threw while being read');
@@ -550,6 +574,7 @@ export class BatchEngine<I> {
       return;
     }
     this.chunkIndex = index;
+    if (this.o.onChunkSettled) this.chunkLeft.set(index, { size: records.length, left: records.length, succeeded: 0 });
     this.queue = records;
     this.queueHead = 0;
     this.chunkOpen = true;
@@ -571,8 +596,28 @@ export class BatchEngine<I> {
     if (this.phase === 'stopping' && this.stopLetter) this.stopLetter(rec);
   }
 
-  private makeRecord(input: I, chunk: number): TaskRecord<I> {
-    return createTaskRecord(input, this.total++, chunk, this.o.key);
+  /** The record for the input at the next source position, or undefined when a resume skips that position. */
+  private recordAt(input: I, chunk: number): TaskRecord<I> | undefined {
+    if (this.o.skip?.(this.position)) {
+      this.position++;
+      return undefined;
+    }
+    this.total++;
+    return createTaskRecord(input, this.position++, chunk, this.o.key);
+  }
+
+  /** A task ended for good: the last of its chunk to end reports the chunk settled (its progress can be stored). */
+  private settledForGood(rec: TaskRecord<I>, ok: boolean): void {
+    const c = this.chunkLeft.get(rec.chunk);
+    if (!c) return;
+    if (ok) c.succeeded++;
+    if (--c.left > 0) return;
+    this.chunkLeft.delete(rec.chunk);
+    try {
+      this.o.onChunkSettled?.({ index: rec.chunk, size: c.size, succeeded: c.succeeded, deadLettered: c.size - c.succeeded });
+    } catch (err) {
+      this.log.error({ err, chunk: rec.chunk }, 'recording the chunk as settled failed');
+    }
   }
 
   private onChunkEnded(e: ChunkEnded): void {
@@ -673,7 +718,8 @@ export class BatchEngine<I> {
         while (!cutOff) {
           const r = this.reader.isAsync ? await this.reader.next() : this.reader.nextSync();
           if (r.done) break;
-          letter(this.makeRecord(r.value, -1));
+          const rec = this.recordAt(r.value, -1);
+          if (rec) letter(rec);
           if (++n % 1000 === 0) await new Promise<void>((res) => setImmediate(res));
         }
       } catch (err) {

@@ -6,6 +6,12 @@ import { systemClock, type WardenClock } from './clock.js';
 import { JobRunner, type RunNowResult } from './jobRunner.js';
 import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
+import { replayPlan } from './replayPlan.js';
+import { resolveStorePath, type StoreOption } from './storeOption.js';
+import { WardenStorage } from './wardenStorage.js';
+import type { StorePayloadError } from '../errors/StorePayloadError.js';
+import type { PurgeFilter, ReplaySelection } from '../store/deadLetterAdmin.js';
+import type { DeadLetterFilter, Page, StoredChunk, StoredDeadLetter, StoredDeadLetterSummary, StoredRun } from '../store/types.js';
 import type { RunInternals } from './runBatch.js';
 import { handleSignals } from './signals.js';
 import { TypedEmitter } from './typedEmitter.js';
@@ -23,12 +29,53 @@ export interface WardenOptions {
   runClock?: WardenClock;
   /** XState inspection callback, for the job machines and every run. */
   inspect?: (event: InspectionEvent) => void;
+  /** Where runs, progress, dead letters and job state are kept: `'sqlite:<file>'` or `'memory'` (tests).
+   * Default: the `WARDEN_STORE` environment variable, else `'sqlite:./warden.db'`. */
+  store?: StoreOption;
+}
+
+/** `warden.deadLetters`: the dead-letter queue in the store. */
+export interface WardenDeadLetters {
+  /** Oldest first, without inputs, a page at a time (pass the returned `cursor` for the next). */
+  list(filter?: DeadLetterFilter): Page<StoredDeadLetterSummary>;
+  /** One letter with its input (`payload.ok === false` with a StorePayloadError for a corrupt or oversized one). */
+  get<I = unknown>(id: number): StoredDeadLetter<I> | undefined;
+  /**
+   * Runs letters again through their job's supervision (one run per job, subject to maxInstances
+   * and the job circuit): `{ jobId }` takes that job's letters not yet replayed, `{ ids }` exactly
+   * these. Replayed letters are marked (`replayedAt`, `replayRunId`); a task that fails again
+   * becomes a new letter with `replayOf` set to the old one.
+   */
+  replay(selection: ReplaySelection): Promise<ReplayResult[]>;
+  /** Deletes the matching letters (at least one field, or `{ all: true }`); returns how many. */
+  purge(filter: PurgeFilter | { all: true }): number;
+}
+
+/** One job's part of a replay. */
+export interface ReplayResult {
+  jobId: string;
+  /** The replay run (absent when it was skipped). */
+  runId?: string | undefined;
+  result: RunNowResult;
+  /** Letters run again. */
+  replayed: number;
+  /** Letters whose stored input cannot be decoded: not run, left as they are. */
+  unreadable: Array<{ id: number; error: StorePayloadError }>;
+}
+
+/** `warden.runs`: run history in the store. */
+export interface WardenRuns {
+  /** Oldest first, at most `limit` (default 100). */
+  list(filter?: { jobId?: string; status?: string; limit?: number }): StoredRun[];
+  get(id: string): StoredRun | undefined;
+  /** The chunks a run settled (what a resume skips). */
+  chunks(id: string): StoredChunk[];
 }
 
 export interface Warden {
   /** Adds a job (validated at once: an OptionError names the field). Armed by start(), or at once after it. */
   defineJob<I>(spec: JobSpec<I>): void;
-  /** Arms every job. */
+  /** Recovers runs a dead host left unfinished (per job: `onInterrupted`), then arms every job. */
   start(): Promise<void>;
   /** Runs a job now (subject to maxInstances and the job's circuit): its summary, or `{ status: 'skipped', reason: 'max-instances' | 'circuit-open' }`. */
   runNow(id: string): Promise<RunNowResult>;
@@ -36,8 +83,14 @@ export interface Warden {
   on<K extends keyof WardenEvents>(type: K, fn: (event: WardenEvents[K]) => void): () => void;
   /** Instances of a job holding a slot now. */
   instances(id: string): number;
-  /** Stops arming; lets running runs finish for `graceMs` (default 30 s), then aborts them (their remaining tasks are dead-lettered `aborted`). Resolves once every run has ended and every worker thread is gone. */
+  /** Stops arming; lets running runs finish for `graceMs` (default 30 s), then aborts them (their remaining tasks are dead-lettered `aborted`). Resolves once every run has ended, every worker thread is gone and the store is written and closed. */
   close(options?: { graceMs?: number }): Promise<void>;
+  /** The dead-letter queue (list, get, replay, purge). */
+  readonly deadLetters: WardenDeadLetters;
+  /** Run history. */
+  readonly runs: WardenRuns;
+  /** The store's file (`:memory:` for `'memory'`). */
+  readonly storePath: string;
   /** Opt-in: the first SIGTERM / SIGINT → close({ graceMs }); a second one while closing exits at once with code 1. The handlers are removed when close() resolves, or by the returned function. */
   handleSignals(options?: { graceMs?: number }): () => void;
 }
@@ -52,14 +105,18 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
   const logger = options.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' });
   const workers = options.workers === undefined ? undefined : integerAtLeast('options.workers', options.workers, 1, '4');
   const events = new TypedEmitter<WardenEvents>(logger);
+  const storePath = resolveStorePath(options.store);
+  const runClock = options.runClock ?? systemClock;
+  const storage = new WardenStorage(storePath, runClock, logger, events);
   const deps = {
     clock: options.clock ?? systemClock,
-    runClock: options.runClock ?? systemClock,
+    runClock,
     logger,
     workers,
     inspect: options.inspect,
     events,
     workerLogic: internals.workerLogic,
+    storage,
   };
   const jobs = new Map<string, JobRunner<unknown>>();
   let started = false;
@@ -81,13 +138,13 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
       if (jobs.has(resolved.id)) throw new OptionError('job.id', `is already defined (${describe(resolved.id)})`, 'give each job its own id');
       const runner = new JobRunner(resolved, deps) as JobRunner<unknown>;
       jobs.set(resolved.id, runner);
-      if (started) runner.start();
+      if (started) void runner.start().catch((err: unknown) => logger.error({ err, jobId: resolved.id }, 'job failed to start'));
     },
     async start() {
       if (closing) throw closed();
       if (started) return;
       started = true;
-      for (const j of jobs.values()) j.start();
+      await Promise.all([...jobs.values()].map((j) => j.start()));
     },
     async runNow(id) {
       if (closing) throw closed();
@@ -98,10 +155,51 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
     close(o = {}) {
       const graceMs = nonNegativeMs('options.graceMs', o.graceMs ?? 30_000, '30000');
       closing ??= Promise.all([...jobs.values()].map((j) => j.close(graceMs))).then(() => {
+        storage.close();
         unhandle?.();
         logger.info('warden closed');
       });
       return closing;
+    },
+    storePath,
+    runs: {
+      list: (filter = {}) => storage.store.runs.list(filter),
+      get: (id) => storage.store.runs.get(id),
+      chunks: (id) => storage.store.progress.chunks(id),
+    },
+    deadLetters: {
+      list: (filter) => {
+        storage.attempt('flush', () => storage.writer.flush(), 0); // what was handed over is listed
+        return storage.store.deadLetters.list(filter);
+      },
+      get: (id) => {
+        storage.attempt('flush', () => storage.writer.flush(), 0);
+        return storage.store.deadLetters.get(id);
+      },
+      async replay(selection) {
+        if (closing) throw closed();
+        storage.writer.flush();
+        const picked = storage.store.letters.select(checkSelection(selection, jobs));
+        const byJob = new Map<string, number[]>();
+        for (const { id, jobId } of picked) byJob.set(jobId, [...(byJob.get(jobId) ?? []), id]);
+        for (const jobId of byJob.keys()) {
+          if (!jobs.has(jobId)) throw new OptionError('selection', `takes letters of job ${describe(jobId)}, which is not defined in this warden`, 'defineJob it first: a replay runs through the job\'s task and supervision');
+        }
+        return Promise.all(
+          [...byJob].map(async ([jobId, ids]) => {
+            const r = replayPlan<unknown>(storage.store, ids, () => runClock.now());
+            const result = await job(jobId).submit(r.plan);
+            return { jobId, runId: r.runId, result, replayed: r.replayed, unreadable: r.unreadable };
+          }),
+        );
+      },
+      purge(filter) {
+        if (filter === null || typeof filter !== 'object' || (!('all' in filter && filter.all === true) && Object.values(filter).every((v) => v === undefined))) {
+          throw new OptionError('filter', 'is empty: it would delete every dead letter', 'pass at least one of jobId, runId, reason, ids, replayed, before, or { all: true }');
+        }
+        storage.writer.flush();
+        return storage.store.letters.purge('all' in filter ? {} : filter);
+      },
     },
     handleSignals(o = {}) {
       if (closing) throw closed();
@@ -118,4 +216,20 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
     },
   };
   return warden;
+}
+
+/** Checks a replay selection: `{ jobId }` of a defined job, or `{ ids }` (a non-empty array of letter ids). */
+function checkSelection(selection: unknown, jobs: Map<string, unknown>): ReplaySelection {
+  const sel = selection as Partial<{ jobId: unknown; ids: unknown }> | null;
+  if (sel && typeof sel === 'object' && typeof sel.jobId === 'string' && sel.ids === undefined) {
+    if (!jobs.has(sel.jobId)) throw new OptionError('selection.jobId', `names no defined job (got ${describe(sel.jobId)})`, `define it first; known: ${[...jobs.keys()].join(', ') || 'none'}`);
+    return { jobId: sel.jobId };
+  }
+  if (sel && typeof sel === 'object' && Array.isArray(sel.ids) && sel.jobId === undefined) {
+    if (sel.ids.length === 0 || !sel.ids.every((id) => Number.isInteger(id) && (id as number) > 0)) {
+      throw new OptionError('selection.ids', 'must be a non-empty array of dead-letter ids (positive integers)', 'take them from deadLetters.list()');
+    }
+    return { ids: sel.ids as number[] };
+  }
+  throw new OptionError('selection', `must be { jobId } or { ids } (got ${describe(selection)})`, "pass { jobId: 'nightly' } or { ids: [1, 2] }");
 }

@@ -1,5 +1,6 @@
-import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import type { Logger } from 'pino';
+import type { WorkerLogicFactory } from '../actors/workerLogic.js';
+import { InterruptedError } from '../errors/InterruptedError.js';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { JobTimeoutError } from '../errors/JobTimeoutError.js';
 import { circuitMachine, type CircuitEmitted } from '../machines/circuit.machine.js';
@@ -11,6 +12,14 @@ import type { ResolvedJob } from './resolveJob.js';
 import { runBatchWith } from './runBatch.js';
 import type { TypedEmitter } from './typedEmitter.js';
 import type { SkipReason, WardenEvents } from './wardenEvents.js';
+import type { RunKind, StoredRun } from '../store/types.js';
+import type { DeadLetter } from './deadLetter.js';
+import { resumePlan } from './resumePlan.js';
+import { SourceReader } from './sourceReader.js';
+import { hostAliveElsewhere, type WardenStorage } from './wardenStorage.js';
+
+/** Tags this process's run ids (its start time in ms, base 36, and a random suffix). */
+const PROCESS_TAG = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 3).toString(36).padStart(3, '0')}`;
 
 /** What `runNow` resolves with: the run's summary, or a skip (at the instance limit, or while the job's circuit is open). */
 export type RunNowResult = BatchSummary | { status: 'skipped'; reason: SkipReason };
@@ -26,6 +35,25 @@ export interface JobRunnerDeps {
   events: TypedEmitter<WardenEvents>;
   /** Internal: replaces the worker actor of every run (the simulation). */
   workerLogic?: WorkerLogicFactory | undefined;
+  /** Runs, progress, dead letters and job state. */
+  storage: WardenStorage;
+}
+
+/** How a run that is not a plain fire differs: a resume, a replay, or runNow. */
+export interface RunPlan<I> {
+  kind: RunKind;
+  /** The fire time the run is for (a resume keeps the interrupted run's). */
+  slot?: number | undefined;
+  resumeOf?: string | undefined;
+  /** Source positions to read but not run (a resume). */
+  skip?: ((position: number) => boolean) | undefined;
+  /** Replaces the job's source and keys (a replay). */
+  source?: (() => Iterable<I> | AsyncIterable<I>) | undefined;
+  key?: ((input: I, index: number) => string) | undefined;
+  /** The letter a task of this run replays (its new failure links to it). */
+  replayOf?: ((index: number) => number | undefined) | undefined;
+  /** Called once the run's rows are written (a replay marks its letters here). */
+  onEnd?: ((runId: string, summary: BatchSummary | undefined) => void) | undefined;
 }
 
 interface LiveRun {
@@ -33,9 +61,10 @@ interface LiveRun {
   ended: Promise<void>;
 }
 
-interface Waiter {
+interface Waiter<I> {
   resolve: (r: RunNowResult) => void;
   reject: (e: unknown) => void;
+  plan: RunPlan<I>;
 }
 
 /**
@@ -61,8 +90,11 @@ export class JobRunner<I> {
   private rule: FireRule | undefined;
   private readonly runs = new Map<string, LiveRun>();
   /** runNow calls waiting for the machine's answer, in order. */
-  private readonly asked: Waiter[] = [];
-  private readonly manual = new Map<string, Waiter>();
+  private readonly asked: Waiter<I>[] = [];
+  private readonly manual = new Map<string, Waiter<I>>();
+  /** Resumes of interrupted runs waiting their turn (one at a time, after start). */
+  private readonly resumes: RunPlan<I>[] = [];
+  private resuming = false;
 
   constructor(
     private readonly job: ResolvedJob<I>,
@@ -79,6 +111,8 @@ export class JobRunner<I> {
         misfireGraceMs: job.misfireGraceMs,
         jobMs: job.jobMs,
         releaseMs: job.releaseMs,
+        // unique across host restarts on one store: <job>#<this process's start, base 36>.<n>
+        runIdPrefix: `${job.id}#${PROCESS_TAG}.`,
       },
     });
     this.actor.on('*', (e) => this.onEmitted(e));
@@ -95,23 +129,163 @@ export class JobRunner<I> {
     this.circuit.start();
   }
 
-  /** Arms the first fire (a one-time trigger already past is handled at once: run, or missed). */
-  start(): void {
+  /**
+   * Recovers the runs a dead host left unfinished (resume or dead-letter), then arms the
+   * first fire from the stored job state: fires that fell while the host was down are due
+   * at once and the misfire grace and coalesce decide (a one-time trigger already handled
+   * never fires again).
+   */
+  async start(): Promise<void> {
+    await this.recover();
+    if (this.closing) return;
     const now = this.d.clock.now();
-    const rule = (this.rule = this.job.rule(now));
-    const first = rule.kind === 'at' ? rule.at : nextFire(rule, now);
-    if (first === undefined) return;
-    if (first <= now) this.actor.send({ type: 'FIRE', at: now, ...dueFires(rule, first, now) });
-    else this.actor.send({ type: 'ARM', dueAt: first, at: now });
+    const stored = this.d.storage.attempt('read job state', () => this.d.storage.store.jobs.get(this.job.id), undefined);
+    let rule = this.job.rule(now);
+    if (rule.kind === 'every' && stored?.nextFire !== undefined) rule = this.job.rule(stored.nextFire.getTime() - rule.everyMs);
+    this.rule = rule;
+    const handled = Math.max(stored?.lastFire?.getTime() ?? -Infinity, this.lastSlotRun());
+    let first: number | undefined;
+    if (rule.kind === 'at') first = rule.at > handled ? rule.at : undefined;
+    else if (stored?.nextFire !== undefined && stored.nextFire.getTime() <= now) first = this.sinceDown(rule, stored.nextFire.getTime(), handled, now);
+    else first = nextFire(rule, now);
+    if (first === undefined) {
+      this.saveState(undefined, undefined);
+      return;
+    }
+    if (first <= now) {
+      const due = dueFires(rule, first, now);
+      this.actor.send({ type: 'FIRE', at: now, ...due });
+      this.saveState(due.scheduled[due.scheduled.length - 1], due.next);
+    } else {
+      this.actor.send({ type: 'ARM', dueAt: first, at: now });
+      this.saveState(undefined, first);
+    }
+  }
+
+  /**
+   * The first fire to handle after the host was down since `from`: fires older than the
+   * misfire grace are missed (one `run.missed` for the oldest, and the count in the log,
+   * rather than one event per fire of a long outage); fires already run are not again.
+   */
+  private sinceDown(rule: FireRule, from: number, handled: number, now: number): number | undefined {
+    let first: number | undefined = from;
+    while (first !== undefined && first <= handled) first = nextFire(rule, first);
+    const horizon = now - this.job.misfireGraceMs;
+    if (first !== undefined && first < horizon) {
+      const oldest = first;
+      first = nextFire(rule, horizon - 1);
+      this.log.warn({ from: new Date(oldest), to: new Date(horizon) }, 'fires while the host was down, older than the misfire grace, are missed');
+      this.d.events.emit('run.missed', { jobId: this.job.id, scheduledAt: new Date(oldest), lateMs: now - oldest });
+    }
+    return first;
+  }
+
+  /** The latest fire time a stored run of this job was started for (a fire recorded as run is not run again). */
+  private lastSlotRun(): number {
+    return this.d.storage.attempt('read runs', () => this.d.storage.store.runs.latestSlot(this.job.id), undefined) ?? -Infinity;
+  }
+
+  private saveState(lastFire: number | undefined, nextFire: number | undefined): void {
+    const st = this.d.storage;
+    st.attempt('write job state', () => st.store.jobs.set(this.job.id, { lastFire, nextFire }, this.d.clock.now()), undefined);
+  }
+
+  /** Runs of this job still marked running by a host that is gone: resumed or dead-lettered per `onInterrupted`. */
+  private async recover(): Promise<void> {
+    const st = this.d.storage;
+    const left = st.attempt('read runs', () => st.store.runs.running(this.job.id), [] as StoredRun[]);
+    for (const run of left) {
+      if (hostAliveElsewhere(run.host)) {
+        this.log.warn({ runId: run.id, host: run.host }, 'a run of this job is held by another live process on this file: left alone (use one store file per host)');
+        continue;
+      }
+      if (run.kind === 'replay') {
+        // its letters not yet marked replayed stay replayable
+        st.attempt('write run', () => st.store.runs.finish(run.id, { endedAt: new Date(this.d.clock.now()), status: 'interrupted', reason: 'host-died' }), false);
+        this.d.events.emit('run.interrupted', { jobId: this.job.id, runId: run.id, deadLettered: 0 });
+        continue;
+      }
+      const plan = resumePlan(st.store, run.id);
+      this.log.warn({ runId: run.id, host: run.host, settled: plan.settled, policy: this.job.onInterrupted }, 'found a run left unfinished by a host that died');
+      if (this.job.onInterrupted === 'resume') {
+        this.resumes.push({ kind: 'resume', slot: run.slot?.getTime(), resumeOf: run.id, skip: plan.skip });
+      } else {
+        const n = await this.letterInterrupted(run, plan.skip);
+        st.attempt('write run', () => st.store.runs.finish(run.id, { endedAt: new Date(this.d.clock.now()), status: 'interrupted', reason: 'host-died', metrics: { settled: plan.settled, interruptedLetters: n } }), false);
+        this.d.events.emit('run.interrupted', { jobId: this.job.id, runId: run.id, deadLettered: n });
+      }
+    }
+    this.nextResume();
+  }
+
+  /** Writes every task of `run` not settled as an `interrupted` dead letter (the source is read again). */
+  private async letterInterrupted(run: StoredRun, skip: (p: number) => boolean): Promise<number> {
+    const st = this.d.storage;
+    const keyOf = this.job.spec.key ?? ((_: I, i: number) => String(i));
+    const at = new Date(this.d.clock.now());
+    const error = new InterruptedError(`the host running run ${run.id} (${run.host}) died before this task ended`);
+    const serialized = { name: error.name, message: error.message, code: error.code };
+    const reader = new SourceReader<I>(this.job.spec.source());
+    let n = 0;
+    try {
+      for (let p = 0; ; p++) {
+        const r = reader.isAsync ? await reader.next() : reader.nextSync();
+        if (r.done) break;
+        if (skip(p)) continue;
+        let key: string;
+        try {
+          key = keyOf(r.value, p);
+        } catch {
+          key = `#${p}`;
+        }
+        const letter: DeadLetter<I> = { key, index: p, input: r.value, reason: 'interrupted', error: serialized, attempts: 0, firstFailedAt: at, lastFailedAt: at };
+        st.attempt('write dead letter', () => st.writer.add({ jobId: this.job.id, runId: run.id, letter }), undefined);
+        this.d.events.emit('task.deadLettered', { jobId: this.job.id, runId: run.id, letter });
+        n++;
+      }
+    } catch (err) {
+      this.log.error({ err, runId: run.id }, 'the source threw while the interrupted run was dead-lettered: the rest stays pending');
+    } finally {
+      reader.close();
+    }
+    st.attempt('flush', () => st.writer.flush(), 0);
+    return n;
+  }
+
+  /** Starts the next queued resume once no resume is running. */
+  private nextResume(): void {
+    if (this.resuming || this.closing) return;
+    const plan = this.resumes.shift();
+    if (!plan) return;
+    this.resuming = true;
+    void this.submit(plan).then(
+      (r) => {
+        if (r.status === 'skipped') {
+          // at the instance limit: try again after the next run ends
+          this.resumes.unshift(plan);
+        }
+        this.resuming = false;
+        if (r.status !== 'skipped') this.nextResume();
+      },
+      (err: unknown) => {
+        this.resuming = false;
+        this.log.error({ err }, 'the resume of an interrupted run failed to start');
+      },
+    );
   }
 
   runNow(): Promise<RunNowResult> {
+    return this.submit({ kind: 'manual' });
+  }
+
+  /** A run outside the schedule (runNow, resume, replay), subject to maxInstances and the job circuit. */
+  submit(plan: RunPlan<I>): Promise<RunNowResult> {
     if (this.gate() === 'blocked') {
       this.skipped(this.d.clock.now(), 'circuit-open', this.instances(), true);
       return Promise.resolve({ status: 'skipped', reason: 'circuit-open' });
     }
     return new Promise<RunNowResult>((resolve, reject) => {
-      this.asked.push({ resolve, reject });
+      this.asked.push({ resolve, reject, plan });
       this.actor.send({ type: 'RUN_NOW', at: this.d.clock.now() });
     });
   }
@@ -140,6 +314,11 @@ export class JobRunner<I> {
     for (const w of this.asked.splice(0)) w.reject(new Error(`job ${this.job.id} closed`));
   }
 
+  /** The job's definition (for replays). */
+  get spec(): ResolvedJob<I> {
+    return this.job;
+  }
+
   private onEmitted(e: JobEmitted): void {
     const jobId = this.job.id;
     const ev = this.d.events;
@@ -153,6 +332,8 @@ export class JobRunner<I> {
         const pass = gate === 'blocked' ? [] : gate === 'probe' && !this.job.coalesce ? scheduled.slice(-1) : scheduled;
         for (const slot of scheduled.slice(0, scheduled.length - pass.length)) this.skipped(slot, 'circuit-open', this.instances(), false);
         this.actor.send({ type: 'FIRE', at: now, scheduled: pass, next });
+        // after the runs are recorded: a host that dies in between resumes them, it does not fire them again
+        this.saveState(scheduled[scheduled.length - 1], next);
         break;
       }
       case 'run.start':
@@ -160,11 +341,15 @@ export class JobRunner<I> {
           this.probe = e.runId;
           this.log.info({ runId: e.runId }, 'job circuit half-open: this run is the probe');
         }
+        let plan: RunPlan<I> = { kind: 'scheduled' };
         if (e.manual) {
           const w = this.asked.shift();
-          if (w) this.manual.set(e.runId, w);
+          if (w) {
+            this.manual.set(e.runId, w);
+            plan = w.plan;
+          } else plan = { kind: 'manual' };
         }
-        this.startRun(e.runId, e.slot, e.manual, e.coalesced);
+        this.startRun(e.runId, e.slot, e.manual, e.coalesced, plan);
         break;
       case 'run.skipped':
         if (e.manual) this.asked.shift()?.resolve({ status: 'skipped', reason: 'max-instances' });
@@ -230,13 +415,30 @@ export class JobRunner<I> {
     }
   }
 
-  private startRun(runId: string, slot: number, manual: boolean, coalesced: number): void {
+  private startRun(runId: string, fireSlot: number, manual: boolean, coalesced: number, plan: RunPlan<I>): void {
     const jobId = this.job.id;
     const ev = this.d.events;
+    const st = this.d.storage;
     const controller = new AbortController();
     const log = this.log.child({ runId });
-    ev.emit('run.started', { jobId, runId, scheduledAt: new Date(slot), startedAt: new Date(this.d.clock.now()), manual, coalesced });
-    const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, timeouts = {}, source, onDeadLetter, onEvent, ...batch } = this.job.spec;
+    const slot = plan.slot ?? fireSlot;
+    const startedAt = new Date(this.d.clock.now());
+    // A resume takes over its interrupted run in one transaction: a host that dies here leaves exactly one of them running.
+    st.attempt(
+      'write run',
+      () =>
+        st.store.db.transaction(() => {
+          if (plan.resumeOf !== undefined) st.store.runs.finish(plan.resumeOf, { endedAt: startedAt, status: 'interrupted', reason: 'host-died', metrics: { resumedBy: runId } });
+          st.store.runs.start({ id: runId, jobId, slot: plan.kind === 'manual' || plan.kind === 'replay' ? undefined : new Date(slot), host: st.host, startedAt, kind: plan.kind, resumeOf: plan.resumeOf, chunkSize: this.job.chunkSize });
+        }).immediate(),
+      undefined,
+    );
+    if (plan.resumeOf !== undefined) {
+      log.info({ resumeOf: plan.resumeOf }, 'resuming a run left unfinished by a host that died');
+      ev.emit('run.interrupted', { jobId, runId: plan.resumeOf, resumedBy: runId, deadLettered: 0 });
+    }
+    ev.emit('run.started', { jobId, runId, scheduledAt: new Date(slot), startedAt, manual, coalesced, kind: plan.kind, resumeOf: plan.resumeOf });
+    const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, onInterrupted: _i, timeouts = {}, source, onDeadLetter, onEvent, ...batch } = this.job.spec;
     const { jobMs: _j, ...batchTimeouts } = timeouts;
     let summary: Promise<BatchSummary>;
     try {
@@ -244,12 +446,14 @@ export class JobRunner<I> {
         ...batch,
         workers: batch.workers ?? this.d.workers,
         timeouts: batchTimeouts,
-        source: source(),
+        ...(plan.key ? { key: plan.key } : {}),
+        source: (plan.source ?? source)(),
         signal: controller.signal,
         logger: log,
         clock: this.d.runClock,
         inspect: this.d.inspect,
         onDeadLetter: (letter) => {
+          st.attempt('write dead letter', () => st.writer.add({ jobId, runId, letter, replayOf: plan.replayOf?.(letter.index) }), undefined);
           ev.emit('task.deadLettered', { jobId, runId, letter });
           onDeadLetter?.(letter);
         },
@@ -259,7 +463,11 @@ export class JobRunner<I> {
           ev.emit(type, { jobId, runId, ...fields } as WardenEvents[typeof type]);
           onEvent?.(event);
         },
-      }, { workerLogic: this.d.workerLogic });
+      }, {
+        workerLogic: this.d.workerLogic,
+        skip: plan.skip,
+        onChunkSettled: (chunk) => st.attempt('write progress', () => st.writer.chunkSettled(runId, chunk, this.d.runClock.now()), undefined),
+      });
     } catch (err) {
       summary = Promise.reject(err);
     }
@@ -268,19 +476,34 @@ export class JobRunner<I> {
       this.manual.delete(runId);
       return w;
     };
-    // The slot is released before run.finished is emitted: a listener may start the next run at once.
+    // The rows first (letters, then the run's end), then the slot, then run.finished: a listener may start the next run at once.
+    const record = (s: BatchSummary | undefined) => {
+      st.attempt('flush', () => st.writer.flush(), 0);
+      const end = s
+        ? { endedAt: s.endedAt, status: s.status, reason: s.reason, metrics: runMetrics(s) }
+        : { endedAt: new Date(this.d.clock.now()), status: 'failed', reason: 'task-module' };
+      st.attempt('write run', () => st.store.runs.finish(runId, end), false);
+      try {
+        plan.onEnd?.(runId, s);
+      } catch (err) {
+        st.failed('write replay marks', err);
+      }
+    };
     const release = () => {
       this.runs.delete(runId);
       this.actor.send({ type: 'RUN_ENDED', runId });
+      if (plan.kind !== 'resume') this.nextResume();
     };
     const ended = summary.then(
       (s) => {
+        record(s);
         release();
         this.circuitAfter(runId, s.reason === 'circuit-open');
         ev.emit('run.finished', { jobId, runId, summary: s });
         waiter()?.resolve(s);
       },
       (error: unknown) => {
+        record(undefined);
         release();
         this.circuitAfter(runId, false);
         log.error({ err: error }, 'run failed to start');
@@ -290,4 +513,10 @@ export class JobRunner<I> {
     );
     this.runs.set(runId, { controller, ended });
   }
+}
+
+/** What is stored with a run as its metrics: the summary's counts. */
+function runMetrics(s: BatchSummary): Record<string, unknown> {
+  const { status: _s, reason: _r, startedAt: _a, endedAt: _e, ...counts } = s;
+  return counts;
 }

@@ -20,6 +20,10 @@ export interface JobSpec<I = unknown>
   /** A fire handled more than this late is dropped (`run.missed`). Default 60 s. */
   misfireGraceMs?: number;
   timeouts?: JobTimeouts;
+  /** A run left unfinished by a host that died: `'resume'` runs the chunks it had not settled again
+   * (tasks are at-least-once), `'dead-letter'` writes its unfinished tasks as `interrupted` letters.
+   * Decided when the next host starts on the same store. Default `'resume'`. */
+  onInterrupted?: 'resume' | 'dead-letter';
   /** A fresh iterable of the run's inputs, called once per run. */
   source: () => Iterable<I> | AsyncIterable<I>;
 }

@@ -21,6 +21,10 @@ export interface ResolvedJob<I> {
   releaseMs: number;
   /** The job-level circuit: after a run ended `circuit-open`, fires are skipped for this long (`circuit.cooldownMs`, default 60 s). */
   cooldownMs: number;
+  /** What a new host does with a run of this job that a dead host left unfinished. */
+  onInterrupted: 'resume' | 'dead-letter';
+  /** Tasks per chunk (recorded with each run: a resume counts chunks in it). */
+  chunkSize: number;
 }
 
 function resolveRule(trigger: unknown): (anchor: number) => FireRule {
@@ -78,6 +82,10 @@ export function resolveJob<I>(spec: JobSpec<I>): ResolvedJob<I> {
   if (spec.coalesce !== undefined && typeof spec.coalesce !== 'boolean') throw new OptionError('job.coalesce', `must be a boolean (got ${describe(spec.coalesce)})`, 'pass true');
   const grace = spec.misfireGraceMs ?? MIN;
   if (typeof grace !== 'number' || !(grace >= 0)) throw new OptionError('job.misfireGraceMs', `must be a number of milliseconds ≥ 0 (got ${describe(grace)})`, 'pass for example 3600000 (1 h)');
+  const onInterrupted = spec.onInterrupted ?? 'resume';
+  if (onInterrupted !== 'resume' && onInterrupted !== 'dead-letter') {
+    throw new OptionError('job.onInterrupted', `must be 'resume' or 'dead-letter' (got ${describe(onInterrupted)})`, "omit it to resume (the default)");
+  }
   const t = spec.timeouts ?? {};
   // Same defaults as runBatch; checked here under the job's own field names.
   const taskMs = positiveMs('job.timeouts.taskMs', t.taskMs ?? 5 * MIN, '300000 (5 min)');
@@ -102,5 +110,7 @@ export function resolveJob<I>(spec: JobSpec<I>): ResolvedJob<I> {
     // the batch's own stop bound (kill grace + 2 × terminate + 1 s), plus a second of margin
     releaseMs: batch.killGraceMs + 2 * batch.terminateMs + 2000,
     cooldownMs: batch.circuit.cooldownMs,
+    onInterrupted,
+    chunkSize: batch.chunkSize,
   };
 }

@@ -43,6 +43,18 @@ export interface ResolvedOptions<I> {
   inspect: RunBatchOptions<I>['inspect'];
   /** Makes the actor behind each worker slot (threads unless told otherwise). */
   workerLogic: WorkerLogicFactory;
+  /** Internal (resume): source positions already settled by the interrupted run, read but not run. */
+  skip?: ((position: number) => boolean) | undefined;
+  /** Internal (store): every task of a chunk has ended for good (after its dead letters were handed over). */
+  onChunkSettled?: ((chunk: ChunkSettled) => void) | undefined;
+}
+
+/** A chunk whose every task ended (succeeded or dead-lettered): what resume needs to skip it. */
+export interface ChunkSettled {
+  index: number;
+  size: number;
+  succeeded: number;
+  deadLettered: number;
 }
 
 const MIN = 60_000;

@@ -1,7 +1,7 @@
 import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import { BatchEngine } from './batchEngine.js';
 import type { BatchSummary } from './batchSummary.js';
-import { resolveOptions } from './resolveOptions.js';
+import { resolveOptions, type ChunkSettled } from './resolveOptions.js';
 import type { RunBatchOptions } from './runBatchOptions.js';
 
 /**
@@ -19,11 +19,17 @@ export async function runBatch<I>(options: RunBatchOptions<I>): Promise<BatchSum
 export interface RunInternals {
   /** Replaces the actor behind each worker slot (the simulation's in-process worker). */
   workerLogic?: WorkerLogicFactory | undefined;
+  /** Resume: source positions to read but not run. */
+  skip?: ((position: number) => boolean) | undefined;
+  /** Progress: each chunk whose every task has ended for good. */
+  onChunkSettled?: ((chunk: ChunkSettled) => void) | undefined;
 }
 
 /** runBatch with internal overrides; not exported from the package. */
 export async function runBatchWith<I>(options: RunBatchOptions<I>, internals: RunInternals): Promise<BatchSummary> {
   const resolved = resolveOptions(options);
   if (internals.workerLogic) resolved.workerLogic = internals.workerLogic;
+  resolved.skip = internals.skip;
+  resolved.onChunkSettled = internals.onChunkSettled;
   return new BatchEngine(resolved).run();
 }

@@ -1,6 +1,7 @@
 import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
+import type { RunKind } from '../store/types.js';
 
 /** Which run of which job an event is about. */
 export interface RunRef {
@@ -16,7 +17,12 @@ export type SkipReason = 'max-instances' | 'circuit-open';
 
 /** The events `warden.on(type, fn)` delivers, by type. */
 export interface WardenEvents {
-  'run.started': { jobId: string; runId: string; scheduledAt: Date; startedAt: Date; manual: boolean; coalesced: number };
+  /** `kind`: a fire (`scheduled`), runNow (`manual`), the resume of a run a dead host left (`resume`, with `resumeOf`), or a dead-letter replay (`replay`). */
+  'run.started': { jobId: string; runId: string; scheduledAt: Date; startedAt: Date; manual: boolean; coalesced: number; kind: RunKind; resumeOf?: string | undefined };
+  /** A run a dead host left unfinished was found on start: resumed by `resumedBy`, or its unfinished tasks dead-lettered `interrupted` (`deadLettered`). */
+  'run.interrupted': { jobId: string; runId: string; resumedBy?: string | undefined; deadLettered: number };
+  /** A write to the store failed (the warden goes on; rows of a failed flush are tried again). */
+  'store.failed': { operation: string; error: unknown };
   'run.finished': { jobId: string; runId: string; summary: BatchSummary };
   /** The run could not start its batch (the task module failed to load). */
   'run.failed': { jobId: string; runId: string; error: unknown };

@@ -53,6 +53,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX dead_letters_by_reason ON dead_letters (reason, id);
     `,
   },
+  {
+    version: 2,
+    sql: `
+      ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'scheduled'; -- scheduled | manual | resume | replay
+      ALTER TABLE runs ADD COLUMN resume_of TEXT;                         -- the interrupted run this one resumes
+      ALTER TABLE runs ADD COLUMN chunk_size INTEGER;                     -- what run_chunks.chunk counts in
+
+      -- Chunks whose every task ended (succeeded or dead-lettered): what a resume skips.
+      CREATE TABLE run_chunks (
+        run_id         TEXT NOT NULL,
+        chunk          INTEGER NOT NULL,
+        size           INTEGER NOT NULL,
+        succeeded      INTEGER NOT NULL,
+        dead_lettered  INTEGER NOT NULL,
+        ended_at       INTEGER NOT NULL,
+        PRIMARY KEY (run_id, chunk)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Per job: the last fire handled and the next one armed, so misfire grace and coalesce
+      -- apply to fires that fell while the host was down.
+      CREATE TABLE job_state (
+        job_id      TEXT PRIMARY KEY,
+        last_fire   INTEGER,
+        next_fire   INTEGER,
+        updated_at  INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
 
 /** The newest schema version this Warden knows. */

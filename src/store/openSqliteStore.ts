@@ -1,6 +1,9 @@
 import Database from 'better-sqlite3';
+import { DeadLetterAdmin } from './deadLetterAdmin.js';
 import { DeadLetterReader } from './deadLetterReader.js';
-import { DeadLetterWriter, type DeadLetterWriterOptions } from './deadLetterWriter.js';
+import { JobStateStore } from './jobStateStore.js';
+import { ProgressStore } from './progressStore.js';
+import { StoreWriter, type StoreWriterOptions } from './storeWriter.js';
 import { checkReadable, migrate } from './migrate.js';
 import { DEFAULT_MAX_INPUT_BYTES } from './payload.js';
 import { RunStore } from './runStore.js';
@@ -22,8 +25,12 @@ export interface SqliteStore {
   readonly db: Database.Database;
   readonly runs: RunStore;
   readonly deadLetters: DeadLetterReader;
-  /** A batching writer for dead letters on this connection. */
-  deadLetterWriter(options?: DeadLetterWriterOptions): DeadLetterWriter;
+  /** Replay marks and purges. */
+  readonly letters: DeadLetterAdmin;
+  readonly progress: ProgressStore;
+  readonly jobs: JobStateStore;
+  /** A batching writer (dead letters and settled chunks) on this connection. */
+  writer(options?: StoreWriterOptions): StoreWriter;
   close(): void;
 }
 
@@ -35,7 +42,7 @@ export interface SqliteStore {
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   const readonly = options.readonly ?? false;
   const db = new Database(path, { readonly, fileMustExist: readonly });
-  const writers = new Set<DeadLetterWriter>();
+  const writers = new Set<StoreWriter>();
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     if (!readonly) db.pragma('journal_mode = WAL'); // persistent in the file; a reader inherits it
@@ -49,15 +56,21 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       db,
       runs: new RunStore(db),
       deadLetters: new DeadLetterReader(db, maxInputBytes),
-      deadLetterWriter(writerOptions) {
-        const w = new DeadLetterWriter(db, writerOptions);
+      letters: new DeadLetterAdmin(db),
+      progress: new ProgressStore(db),
+      jobs: new JobStateStore(db),
+      writer(writerOptions) {
+        const w = new StoreWriter(db, writerOptions);
         writers.add(w);
         return w;
       },
       close() {
         if (!db.open) return;
-        for (const w of writers) w.close();
-        db.close();
+        try {
+          for (const w of writers) w.close(); // a failing last flush still lets the file close
+        } finally {
+          db.close();
+        }
       },
     };
   } catch (err) {

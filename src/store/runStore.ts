@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import type { StoredRun } from './types.js';
+import type { RunKind, StoredRun } from './types.js';
 
 interface RunRow {
   id: string;
@@ -11,6 +11,9 @@ interface RunRow {
   status: string;
   reason: string | null;
   metrics: string | null;
+  kind: string;
+  resume_of: string | null;
+  chunk_size: number | null;
 }
 
 function toRun(r: RunRow): StoredRun {
@@ -24,6 +27,9 @@ function toRun(r: RunRow): StoredRun {
     status: r.status,
     ...(r.reason !== null ? { reason: r.reason } : {}),
     ...(r.metrics !== null ? { metrics: JSON.parse(r.metrics) as unknown } : {}),
+    kind: r.kind as RunKind,
+    ...(r.resume_of !== null ? { resumeOf: r.resume_of } : {}),
+    ...(r.chunk_size !== null ? { chunkSize: r.chunk_size } : {}),
   };
 }
 
@@ -38,11 +44,39 @@ export class RunStore {
   }
 
   /** Records a run as `running`. */
-  start(run: { id: string; jobId: string; slot?: Date | undefined; host: string; startedAt: Date }): void {
+  start(run: { id: string; jobId: string; slot?: Date | undefined; host: string; startedAt: Date; kind?: RunKind | undefined; resumeOf?: string | undefined; chunkSize?: number | undefined }): void {
     const insert = this.#db.prepare(
-      `INSERT INTO runs (id, job_id, slot, host, started_at, status) VALUES (?, ?, ?, ?, ?, 'running')`,
+      `INSERT INTO runs (id, job_id, slot, host, started_at, status, kind, resume_of, chunk_size) VALUES (?, ?, ?, ?, ?, 'running', ?, ?, ?)`,
     );
-    this.#db.transaction(() => insert.run(run.id, run.jobId, run.slot?.getTime() ?? null, run.host, run.startedAt.getTime())).immediate();
+    const args = [run.id, run.jobId, run.slot?.getTime() ?? null, run.host, run.startedAt.getTime(), run.kind ?? 'scheduled', run.resumeOf ?? null, run.chunkSize ?? null];
+    this.#db.transaction(() => insert.run(...args)).immediate();
+  }
+
+  /** The latest fire time any run of the job was started for. */
+  latestSlot(jobId: string): number | undefined {
+    const r = this.#db.prepare<[string], { slot: number | null }>('SELECT max(slot) AS slot FROM runs WHERE job_id = ?').get(jobId);
+    return r?.slot ?? undefined;
+  }
+
+  /** Runs still marked `running` (of one job, or all): after a host restart, the runs its death interrupted. */
+  running(jobId?: string): StoredRun[] {
+    const sql = `SELECT * FROM runs WHERE status = 'running' ${jobId === undefined ? '' : 'AND job_id = ?'} ORDER BY started_at, id`;
+    const stmt = this.#db.prepare<unknown[], RunRow>(sql);
+    return (jobId === undefined ? stmt.all() : stmt.all(jobId)).map(toRun);
+  }
+
+  /** The run and the runs it resumed, newest first (a resume of a resume of …). */
+  chain(id: string): StoredRun[] {
+    const out: StoredRun[] = [];
+    const seen = new Set<string>();
+    for (let next: string | undefined = id; next !== undefined && !seen.has(next); ) {
+      seen.add(next);
+      const run = this.get(next);
+      if (!run) break;
+      out.push(run);
+      next = run.resumeOf;
+    }
+    return out;
   }
 
   /** Records how a run ended. Returns false when no run has that id. */

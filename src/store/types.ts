@@ -2,6 +2,9 @@ import type { DeadLetterReason } from '../machines/deadLetterReason.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { StoredInput } from './payload.js';
 
+/** How a run came to be: a fire, runNow, the resume of an interrupted run, or a dead-letter replay. */
+export type RunKind = 'scheduled' | 'manual' | 'resume' | 'replay';
+
 /** One run of a job as stored. Times are Dates; `metrics` is whatever JSON the run recorded. */
 export interface StoredRun {
   id: string;
@@ -15,6 +18,30 @@ export interface StoredRun {
   status: string;
   reason?: string | undefined;
   metrics?: unknown;
+  kind: RunKind;
+  /** The interrupted run this one resumes. */
+  resumeOf?: string | undefined;
+  /** Tasks per chunk of this run (what its recorded chunk numbers count in). */
+  chunkSize?: number | undefined;
+}
+
+/** A chunk whose every task ended, as recorded for a run. */
+export interface StoredChunk {
+  runId: string;
+  index: number;
+  size: number;
+  succeeded: number;
+  deadLettered: number;
+  endedAt: Date;
+}
+
+/** What the store remembers of a job's schedule across host restarts. */
+export interface StoredJobState {
+  jobId: string;
+  /** The latest fire handled (run, skipped or missed). */
+  lastFire?: Date | undefined;
+  /** The fire armed next. */
+  nextFire?: Date | undefined;
 }
 
 /** A dead letter as listed: everything but the input (see `get`). */

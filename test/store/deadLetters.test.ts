@@ -32,7 +32,7 @@ describe('dead letters', () => {
   it('are written in batches of N rows, on flush and on close', () => {
     const { path, store } = fresh();
     const reader = open(path, { readonly: true });
-    const w = store.deadLetterWriter({ batchRows: 10 });
+    const w = store.writer({ batchRows: 10 });
     for (let i = 0; i < 25; i++) w.add({ jobId: 'job-a', runId: 'run-1', letter: letter(i) });
     expect(w.written).toBe(20);
     expect(w.pending).toBe(5);
@@ -48,7 +48,7 @@ describe('dead letters', () => {
 
   it('round-trip every field, the input through msgpackr', () => {
     const { store } = fresh();
-    const w = store.deadLetterWriter();
+    const w = store.writer();
     const input = { lat: 33.5, lon: 124.5, when: new Date(5), tags: ['a', 'b'], big: 2n ** 70n, nested: { x: null } };
     w.add({ jobId: 'job-a', runId: 'run-1', letter: letter(1, input, 'timeout') });
     w.add({ jobId: 'job-a', runId: 'run-1', letter: letter(2) });
@@ -75,7 +75,7 @@ describe('dead letters', () => {
 
   it('list: filters and keyset pagination visit every row exactly once', () => {
     const { store } = fresh();
-    const w = store.deadLetterWriter({ batchRows: 64 });
+    const w = store.writer({ batchRows: 64 });
     for (let i = 0; i < 250; i++) {
       w.add({
         jobId: i % 2 ? 'odd' : 'even',
@@ -120,7 +120,7 @@ describe('dead letters', () => {
 
   it('a corrupt or oversized stored input gives a clear error for that row only', () => {
     const { path, store } = fresh();
-    const w = store.deadLetterWriter();
+    const w = store.writer();
     const big = { blob: 'x'.repeat(5000) };
     for (let i = 0; i < 5; i++) w.add({ jobId: 'j', runId: 'r', letter: letter(i, i === 3 ? big : { i }) });
     w.add({ jobId: 'j', runId: 'r', letter: letter(5, { n: 2n ** 64n * 3n }) });
@@ -174,7 +174,7 @@ describe('dead letters', () => {
   it('a reader on a second connection reads while the writer writes (WAL)', () => {
     const { path, store } = fresh();
     const reader = open(path, { readonly: true, busyTimeoutMs: 0 }); // would fail at once if blocked
-    const w = store.deadLetterWriter({ batchRows: 100 });
+    const w = store.writer({ batchRows: 100 });
     for (let i = 0; i < 100; i++) w.add({ jobId: 'j', runId: 'r', letter: letter(i) });
     expect(w.written).toBe(100);
 
@@ -199,7 +199,7 @@ describe('dead letters', () => {
 
   it('a reader in another process reads while the writer holds a write transaction', () => {
     const { path, store } = fresh();
-    const w = store.deadLetterWriter();
+    const w = store.writer();
     for (let i = 0; i < 10; i++) w.add({ jobId: 'j', runId: 'r', letter: letter(i) });
     w.flush();
     store.db.exec('BEGIN IMMEDIATE');

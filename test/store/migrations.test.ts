@@ -31,7 +31,7 @@ describe('openSqliteStore: schema and settings', () => {
       .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
       .pluck()
       .all();
-    expect(tables).toEqual(['dead_letters', 'runs']);
+    expect(tables).toEqual(['dead_letters', 'job_state', 'run_chunks', 'runs']);
     store.close();
 
     const again = openSqliteStore(t.path, { busyTimeoutMs: 250 }); // idempotent

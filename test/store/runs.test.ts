@@ -28,8 +28,9 @@ describe('runs', () => {
       endedAt: new Date(1500),
       status: 'completed',
       metrics: { total: 3, succeeded: 3 },
+      kind: 'scheduled',
     });
-    expect(again.runs.get('r2')).toEqual({ id: 'r2', jobId: 'a', host: 'h1', startedAt: new Date(2000), status: 'running' });
+    expect(again.runs.get('r2')).toEqual({ id: 'r2', jobId: 'a', host: 'h1', startedAt: new Date(2000), status: 'running', kind: 'scheduled' });
     expect(again.runs.list({ jobId: 'a' }).map((r) => r.id)).toEqual(['r1', 'r2']);
     expect(again.runs.list({ status: 'running' }).map((r) => r.id)).toEqual(['r2', 'r3']);
     expect(again.runs.get('zzz')).toBeUndefined();

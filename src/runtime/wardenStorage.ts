@@ -1,0 +1,65 @@
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { openSqliteStore, type SqliteStore } from '../store/openSqliteStore.js';
+import type { StoreWriter } from '../store/storeWriter.js';
+import type { WardenClock } from './clock.js';
+import type { TypedEmitter } from './typedEmitter.js';
+import type { WardenEvents } from './wardenEvents.js';
+
+/** This process as a run's `host`: `<hostname>#<pid>`. */
+export const HOST_ID = `${hostname()}#${process.pid}`;
+
+/**
+ * True when `host` names another process on this machine that is still alive: its runs are
+ * not interrupted, they are someone else's (two hosts on one SQLite file; use one file per host).
+ */
+export function hostAliveElsewhere(host: string): boolean {
+  const at = host.lastIndexOf('#');
+  if (at < 0 || host.slice(0, at) !== hostname()) return false;
+  const pid = Number(host.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A warden's open store and its one writer. Store failures are logged and reported, never thrown into a run. */
+export class WardenStorage {
+  readonly store: SqliteStore;
+  readonly writer: StoreWriter;
+  readonly host = HOST_ID;
+
+  constructor(
+    path: string,
+    clock: WardenClock,
+    private readonly log: Logger,
+    private readonly events: TypedEmitter<WardenEvents>,
+  ) {
+    this.store = openSqliteStore(path);
+    this.writer = this.store.writer({ clock, onError: (err) => this.failed('flush', err) });
+  }
+
+  /** Runs a store write; a failure is logged and emitted as `store.failed`, and `fallback` returned. */
+  attempt<T>(operation: string, write: () => T, fallback: T): T {
+    try {
+      return write();
+    } catch (err) {
+      this.failed(operation, err);
+      return fallback;
+    }
+  }
+
+  failed(operation: string, error: unknown): void {
+    this.log.error({ err: error, operation }, 'store write failed');
+    this.events.emit('store.failed', { operation, error });
+  }
+
+  /** Writes what is buffered, then closes the file. */
+  close(): void {
+    this.attempt('flush', () => this.writer.flush(), 0);
+    this.store.close();
+  }
+}

@@ -1,0 +1,173 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { WardenClock } from '../runtime/clock.js';
+import type { DeadLetter } from '../runtime/deadLetter.js';
+import type { ChunkSettled } from '../runtime/resolveOptions.js';
+import { encodeInput } from './payload.js';
+
+/** One letter to write: the run's dead letter plus where it came from. */
+export interface DeadLetterWrite {
+  jobId: string;
+  runId: string;
+  letter: DeadLetter;
+  /** The letter this one is a new failure of (a replay that failed again). */
+  replayOf?: number | undefined;
+}
+
+export interface StoreWriterOptions {
+  /** Rows buffered before a flush is forced (default 2000). */
+  batchRows?: number | undefined;
+  /** A buffered row is written at the latest this long after it was added (default 50 ms; needs `clock`). */
+  flushMs?: number | undefined;
+  /** Arms the time-based flush. Without one, rows are written at `batchRows` and on `flush()` only. */
+  clock?: WardenClock | undefined;
+  /** A timed flush failed (the rows stay buffered and are tried again at the next one). */
+  onError?: ((err: unknown) => void) | undefined;
+}
+
+type ChunkRow = [runId: string, chunk: number, size: number, succeeded: number, deadLettered: number, endedAt: number];
+
+/** The INSERT's parameters, positional (named binding costs about twice as much per row). */
+type Row = [
+  jobId: string,
+  runId: string,
+  taskKey: string,
+  taskIndex: number,
+  input: Buffer,
+  inputError: string | null,
+  reason: string,
+  errorName: string,
+  errorMessage: string,
+  errorCode: string | number | null,
+  errorStack: string | null,
+  attempts: number,
+  firstFailedAt: number,
+  lastFailedAt: number,
+  replayOf: number | null,
+];
+
+/**
+ * The one writer on the main thread. Dead letters are encoded when added; they and the
+ * chunks runs settle are written together in one IMMEDIATE transaction every `batchRows`
+ * rows, `flushMs` after the first buffered row, or on `flush()`. A chunk is added after
+ * its letters, so a chunk recorded settled never lacks one of its letters. A row is durable
+ * once the flush that wrote it returned. A failed flush keeps its rows and throws (a timed one
+ * reports to `onError`); the next flush tries them again.
+ */
+export class StoreWriter {
+  readonly #batchRows: number;
+  readonly #flushMs: number;
+  readonly #clock: WardenClock | undefined;
+  readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #insert: Statement<Row>;
+  readonly #insertChunk: Statement<ChunkRow>;
+  readonly #writeAll: (rows: Row[], chunks: ChunkRow[]) => void;
+  #buffer: Row[] = [];
+  #chunks: ChunkRow[] = [];
+  #timer: unknown;
+  #closed = false;
+  #written = 0;
+
+  constructor(db: Database, options: StoreWriterOptions = {}) {
+    this.#batchRows = Math.max(1, options.batchRows ?? 2000);
+    this.#flushMs = Math.max(0, options.flushMs ?? 50);
+    this.#clock = options.clock;
+    this.#onError = options.onError;
+    this.#insert = db.prepare<Row>(
+      `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
+         error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.#insertChunk = db.prepare<ChunkRow>(
+      'INSERT OR REPLACE INTO run_chunks (run_id, chunk, size, succeeded, dead_lettered, ended_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const tx = db.transaction((rows: Row[], chunks: ChunkRow[]) => {
+      for (const row of rows) this.#insert.run(...row);
+      for (const chunk of chunks) this.#insertChunk.run(...chunk);
+    });
+    this.#writeAll = (rows, chunks) => tx.immediate(rows, chunks);
+  }
+
+  /** Rows added but not yet written (letters and chunks). */
+  get pending(): number {
+    return this.#buffer.length + this.#chunks.length;
+  }
+
+  /** Records that every task of a run's chunk ended; written behind the letters added before it. */
+  chunkSettled(runId: string, chunk: ChunkSettled, endedAt: number): void {
+    if (this.#closed) throw new Error('StoreWriter is closed');
+    this.#chunks.push([runId, chunk.index, chunk.size, chunk.succeeded, chunk.deadLettered, endedAt]);
+    this.#arm();
+  }
+
+  #arm(): void {
+    if (this.#buffer.length >= this.#batchRows) {
+      this.flush();
+      return;
+    }
+    if (this.#timer !== undefined || !this.#clock) return;
+    const clock = this.#clock;
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      try {
+        this.flush();
+      } catch (err) {
+        this.#onError?.(err);
+        if (this.pending > 0 && !this.#closed) this.#arm();
+      }
+    }, this.#flushMs);
+    (this.#timer as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  /** Rows written (committed) so far by this writer. */
+  get written(): number {
+    return this.#written;
+  }
+
+  /** Buffers one letter; flushes when the batch is full. */
+  add(write: DeadLetterWrite): void {
+    if (this.#closed) throw new Error('StoreWriter is closed');
+    const { letter } = write;
+    const encoded = encodeInput(letter.input);
+    this.#buffer.push([
+      write.jobId,
+      write.runId,
+      letter.key,
+      letter.index,
+      encoded.bytes,
+      encoded.error,
+      letter.reason,
+      letter.error.name,
+      letter.error.message,
+      letter.error.code ?? null,
+      letter.error.stack ?? null,
+      letter.attempts,
+      letter.firstFailedAt.getTime(),
+      letter.lastFailedAt.getTime(),
+      write.replayOf ?? null,
+    ]);
+    this.#arm();
+  }
+
+  /** Writes every buffered row in one transaction. Returns the number of letters written. */
+  flush(): number {
+    if (this.#timer !== undefined) {
+      this.#clock?.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (this.#buffer.length === 0 && this.#chunks.length === 0) return 0;
+    const rows = this.#buffer;
+    const chunks = this.#chunks;
+    this.#writeAll(rows, chunks); // throws: rows stay buffered
+    this.#buffer = [];
+    this.#chunks = [];
+    this.#written += rows.length;
+    return rows.length;
+  }
+
+  /** Flushes, then refuses further rows. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+  }
+}
