@@ -42,3 +42,12 @@ export { JobTimeoutError, isJobTimeoutError } from './errors/JobTimeoutError.js'
 export { InterruptedError, isInterruptedError } from './errors/InterruptedError.js';
 export { jobMachine, MAX_TIMER_MS, type JobInput, type JobContext, type JobEvent, type JobEmitted } from './machines/job.machine.js';
 export { planFire, type FirePlan } from './machines/planFire.js';
+
+export type { StoreOption } from './runtime/storeOption.js';
+export type { WardenDeadLetters, WardenRuns, ReplayResult } from './runtime/createWarden.js';
+export type { RunKind, StoredRun, StoredChunk, StoredDeadLetter, StoredDeadLetterSummary, StoredJobState, Page, DeadLetterFilter } from './store/types.js';
+export type { PurgeFilter, ReplaySelection } from './store/deadLetterAdmin.js';
+export type { StoredInput } from './store/payload.js';
+export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './store/openSqliteStore.js';
+export { StoreSchemaError, isStoreSchemaError } from './errors/StoreSchemaError.js';
+export { StorePayloadError, isStorePayloadError } from './errors/StorePayloadError.js';

@@ -335,7 +335,7 @@ export class BatchEngine<I> {
     const recs = this.handed.get(e.slot);
     if (!recs) return;
     const now = this.o.clock.now();
-    let failed = false;
+    let tripped = false;
     for (const r of e.results) {
       const i = recs[0]?.seq === r.task.seq ? 0 : recs.findIndex((x) => x.seq === r.task.seq);
       if (i < 0) continue;
@@ -345,14 +345,12 @@ export class BatchEngine<I> {
       if (rec.state.status === 'queued') this.startRunning(rec);
       this.meanTaskMs = this.meanTaskMs * 0.8 + (now - rec.startedAt) * 0.2;
       if (r.error === undefined) this.succeed(rec);
-      else {
-        failed = true;
-        this.fail(rec, r.error);
-      }
+      else if (this.fail(rec, r.error)) tripped = true;
     }
     // the next task in the thread has started
     if (recs[0] && recs[0].state.status === 'queued') this.startRunning(recs[0]);
-    if (failed) this.singleHandovers = SINGLE_AFTER_FAILURE;
+    // a dependency in trouble sees one task at a time; a data error says nothing about it
+    if (tripped) this.singleHandovers = SINGLE_AFTER_FAILURE;
     if (e.drained) this.continueSlot(e.slot);
     this.pump();
   }
@@ -371,23 +369,25 @@ export class BatchEngine<I> {
   }
 
   /** The task threw: retried, dead-lettered, or (FatalError) the batch aborts. */
-  private fail(rec: TaskRecord<I>, error: SerializedError): void {
+  /** Returns true when the error counted toward the circuit. */
+  private fail(rec: TaskRecord<I>, error: SerializedError): boolean {
     const fatal = isFatalError(error);
     const retryable = !fatal && !isUnrecoverableError(error) && !UNRETRYABLE_CODES.has(String(error.code));
     this.settleFailure(rec, { type: 'failed', failure: 'error', retryable }, error);
     if (fatal) {
       this.log.error({ key: rec.key, err: error }, 'fatal task error: aborting the batch');
       this.root.send({ type: 'FATAL' });
-    } else {
-      this.countTrip(error);
+      return false;
     }
+    return this.countTrip(error);
   }
 
-  /** An attempt failed: it counts toward the circuit when `circuit.trips` says so. */
-  private countTrip(error: SerializedError): void {
-    if (!this.tripsCircuit(error)) return;
+  /** An attempt failed: it counts toward the circuit when `circuit.trips` says so (returns whether it did). */
+  private countTrip(error: SerializedError): boolean {
+    if (!this.tripsCircuit(error)) return false;
     this.circuitDirty = true;
     this.circuit.send({ type: 'TRIP' });
+    return true;
   }
 
   /** The supervisor ended the running task (timeout, crash, cancel); the slot leaves `busy`. */

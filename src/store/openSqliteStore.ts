@@ -48,6 +48,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
     if (!readonly) db.pragma('journal_mode = WAL'); // persistent in the file; a reader inherits it
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
+    db.pragma('cache_size = -32768'); // 32 MiB of pages: index pages of a large dead-letter table stay in memory
     const schemaVersion = readonly ? checkReadable(db, path) : migrate(db, path);
     const maxInputBytes = options.maxInputBytes ?? DEFAULT_MAX_INPUT_BYTES;
     return {

@@ -24,6 +24,10 @@ export interface StoreWriterOptions {
   onError?: ((err: unknown) => void) | undefined;
 }
 
+/** Columns of a dead_letters INSERT, and rows per multi-row INSERT (50 × 15 = 750 parameters, under SQLite's limit). */
+const COLUMNS = 15;
+const MULTI = 50;
+
 type ChunkRow = [runId: string, chunk: number, size: number, succeeded: number, deadLettered: number, endedAt: number];
 
 /** The INSERT's parameters, positional (named binding costs about twice as much per row). */
@@ -59,6 +63,8 @@ export class StoreWriter {
   readonly #clock: WardenClock | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #insert: Statement<Row>;
+  /** The same INSERT for MULTI rows at once: one call into SQLite per MULTI rows (about 1.5× the rows/s). */
+  readonly #insertMany: Statement<unknown[]>;
   readonly #insertChunk: Statement<ChunkRow>;
   readonly #writeAll: (rows: Row[], chunks: ChunkRow[]) => void;
   #buffer: Row[] = [];
@@ -72,16 +78,25 @@ export class StoreWriter {
     this.#flushMs = Math.max(0, options.flushMs ?? 50);
     this.#clock = options.clock;
     this.#onError = options.onError;
-    this.#insert = db.prepare<Row>(
-      `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
-         error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
+    const columns = `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
+         error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of) VALUES `;
+    const values = `(${Array(COLUMNS).fill('?').join(', ')})`;
+    this.#insert = db.prepare<Row>(columns + values);
+    this.#insertMany = db.prepare<unknown[]>(columns + Array(MULTI).fill(values).join(', '));
     this.#insertChunk = db.prepare<ChunkRow>(
       'INSERT OR REPLACE INTO run_chunks (run_id, chunk, size, succeeded, dead_lettered, ended_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const tx = db.transaction((rows: Row[], chunks: ChunkRow[]) => {
-      for (const row of rows) this.#insert.run(...row);
+      const args: unknown[] = new Array(MULTI * COLUMNS);
+      let i = 0;
+      for (; i + MULTI <= rows.length; i += MULTI) {
+        for (let j = 0; j < MULTI; j++) {
+          const row = rows[i + j] as Row;
+          for (let c = 0; c < COLUMNS; c++) args[j * COLUMNS + c] = row[c];
+        }
+        this.#insertMany.run(args);
+      }
+      for (; i < rows.length; i++) this.#insert.run(...(rows[i] as Row));
       for (const chunk of chunks) this.#insertChunk.run(...chunk);
     });
     this.#writeAll = (rows, chunks) => tx.immediate(rows, chunks);

@@ -73,6 +73,22 @@ describe('dead letters', () => {
     expect(store.deadLetters.get(9999)).toBeUndefined();
   });
 
+  it('a flush of many rows (multi-row INSERTs plus a remainder) keeps every field of every row, in order', () => {
+    const { store } = fresh();
+    const w = store.writer({ batchRows: 10_000 });
+    const sent = Array.from({ length: 123 }, (_, i) => letter(i, { i, s: 'x'.repeat(i) }, i % 3 ? 'error' : 'timeout'));
+    for (const [i, l] of sent.entries()) w.add({ jobId: `job-${i % 2}`, runId: `run-${i % 5}`, letter: l, replayOf: i % 4 ? undefined : i + 1 });
+    expect(w.flush()).toBe(123);
+    const page = store.deadLetters.list({ limit: 1000 }).items;
+    expect(page.map((l) => l.index)).toEqual(sent.map((l) => l.index));
+    for (const [i, got] of page.entries()) {
+      const l = sent[i]!;
+      expect(got).toMatchObject({ jobId: `job-${i % 2}`, runId: `run-${i % 5}`, key: l.key, reason: l.reason, error: l.error, attempts: 3, firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt });
+      expect(got.replayOf).toBe(i % 4 ? undefined : i + 1);
+      expect(store.deadLetters.get(got.id)?.payload).toEqual({ ok: true, input: l.input });
+    }
+  });
+
   it('list: filters and keyset pagination visit every row exactly once', () => {
     const { store } = fresh();
     const w = store.writer({ batchRows: 64 });

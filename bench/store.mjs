@@ -1,0 +1,112 @@
+/**
+ * The store's costs, peers in the same run:
+ *  1. dead-letter writes: StoreWriter (msgpackr-encoded input, 15 columns, IMMEDIATE
+ *     transactions of `batchRows`) vs the same INSERT with the input already encoded
+ *     (the floor: SQLite alone), on a file with synchronous=FULL;
+ *  2. persistence on a run: 100k no-op tasks (1 % failing → dead letters) through
+ *     createWarden with store 'sqlite:<file>' vs 'memory', alternating, median of runs.
+ *
+ *   npm run build && node bench/store.mjs
+ *   env: BENCH_SCALE (default 1), BENCH_RUNS (default 3)
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import { requireDist, scaled } from './lib.mjs';
+
+requireDist();
+const { createWarden } = await import('../dist/index.js');
+const { openSqliteStore } = await import('../dist/store/openSqliteStore.js');
+const { encodeInput } = await import('../dist/store/payload.js');
+
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 3));
+const dir = mkdtempSync(join(os.tmpdir(), 'warden-bench-'));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+
+console.log(`node ${process.version}, ${os.availableParallelism()} CPUs, load avg ${os.loadavg()[0].toFixed(2)}, runs=${RUNS}, dir=${dir}`);
+
+// ── 1. dead-letter write throughput ─────────────────────────────────────────
+const ROWS = scaled(200_000);
+const letter = (i) => ({
+  key: `lat=${(i % 180) - 90},lon=${i % 360}`,
+  index: i,
+  input: { lat: (i % 180) - 90, lon: i % 360, year: 2026 },
+  reason: 'timeout',
+  error: { name: 'TaskTimeoutError', message: `task exceeded 30000 ms`, code: 'ERR_WARDEN_TASK_TIMEOUT' },
+  attempts: 3,
+  firstFailedAt: new Date(1_700_000_000_000 + i),
+  lastFailedAt: new Date(1_700_000_001_000 + i),
+});
+const letters = Array.from({ length: ROWS }, (_, i) => letter(i));
+
+function writer(batchRows, n) {
+  const store = openSqliteStore(join(dir, `w${batchRows}-${n}.db`));
+  const w = store.writer({ batchRows });
+  const t0 = performance.now();
+  for (const l of letters) w.add({ jobId: 'bench', runId: 'r1', letter: l });
+  w.flush();
+  const ms = performance.now() - t0;
+  store.close();
+  return ROWS / (ms / 1000);
+}
+
+function floor(batchRows, n) {
+  const store = openSqliteStore(join(dir, `f${batchRows}-${n}.db`));
+  const db = store.db;
+  const insert = db.prepare(
+    `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
+       error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const rows = letters.map((l) => ['bench', 'r1', l.key, l.index, encodeInput(l.input).bytes, null, l.reason, l.error.name, l.error.message, l.error.code, null, l.attempts, l.firstFailedAt.getTime(), l.lastFailedAt.getTime(), null]);
+  const tx = db.transaction((batch) => {
+    for (const r of batch) insert.run(...r);
+  });
+  const t0 = performance.now();
+  for (let i = 0; i < rows.length; i += batchRows) tx.immediate(rows.slice(i, i + batchRows));
+  const ms = performance.now() - t0;
+  store.close();
+  return ROWS / (ms / 1000);
+}
+
+console.log(`\n1. dead-letter writes: ${fmt(ROWS)} rows to a file (WAL, synchronous=FULL), rows/s, median of ${RUNS}`);
+console.log('batchRows   StoreWriter   SQLite alone (pre-encoded)   writer/floor');
+for (const batchRows of [500, 2000, 10_000]) {
+  const w = [];
+  const f = [];
+  for (let n = 0; n < RUNS; n++) {
+    w.push(writer(batchRows, n));
+    f.push(floor(batchRows, n));
+  }
+  console.log(`${String(batchRows).padStart(9)}   ${fmt(median(w)).padStart(11)}   ${fmt(median(f)).padStart(26)}   ${(median(w) / median(f)).toFixed(2)}`);
+}
+
+// ── 2. persistence cost on a run ────────────────────────────────────────────
+const TASKS = scaled(100_000);
+const task = new URL('./fixtures/failEvery.mjs', import.meta.url);
+async function run(store) {
+  const w = createWarden({ logger: pino({ level: 'silent' }), store, workers: 2 });
+  w.defineJob({ id: 'bench', trigger: { cron: '0 2 1 1 *' }, task, chunkSize: 1000, timeouts: { taskMs: 30_000 }, source: () => Array.from({ length: TASKS }, (_, i) => i) });
+  const t0 = performance.now();
+  const s = await w.runNow('bench');
+  const ms = performance.now() - t0;
+  await w.close();
+  if (s.total !== TASKS) throw new Error(`expected ${TASKS} tasks, got ${JSON.stringify(s)}`);
+  return { ms, letters: s.deadLettered };
+}
+await run('memory'); // warm-up
+const mem = [];
+const file = [];
+let lettersPerRun = 0;
+for (let n = 0; n < RUNS; n++) {
+  mem.push((await run('memory')).ms);
+  const r = await run(`sqlite:${join(dir, `run-${n}.db`)}`);
+  file.push(r.ms);
+  lettersPerRun = r.letters;
+}
+console.log(`\n2. a run of ${fmt(TASKS)} no-op tasks (${fmt(lettersPerRun)} dead letters, chunks of 1000), 2 workers, ms, median of ${RUNS}`);
+console.log(`store 'memory': ${fmt(median(mem))} ms   store file: ${fmt(median(file))} ms   file/memory: ${(median(file) / median(mem)).toFixed(3)}`);
+rmSync(dir, { recursive: true, force: true });
