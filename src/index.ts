@@ -1,5 +1,5 @@
 export { runBatch } from './runtime/runBatch.js';
-export type { RunBatchOptions, Timeouts, RetryOptions, CircuitOptions, RestartOptions } from './runtime/runBatchOptions.js';
+export type { RunBatchOptions, Timeouts, RetryOptions, CircuitOptions, RestartOptions, Isolation } from './runtime/runBatchOptions.js';
 export type { BatchSummary } from './runtime/batchSummary.js';
 export type { BatchEvent } from './runtime/batchEvent.js';
 export type { DeadLetter } from './runtime/deadLetter.js';
@@ -7,6 +7,7 @@ export { systemClock, type WardenClock } from './runtime/clock.js';
 export { defaultTrips, CONNECTION_ERROR_CODES } from './runtime/defaultTrips.js';
 export { defineTask, type TaskContext, type TaskFunction } from './taskContext.js';
 export { liveThreadCount } from './actors/liveThreads.js';
+export { liveProcessCount } from './actors/processRegistry.js';
 
 export { WardenError, hasErrorCode } from './errors/WardenError.js';
 export { OptionError, isOptionError } from './errors/OptionError.js';
@@ -15,6 +16,7 @@ export { UnrecoverableError, isUnrecoverableError } from './errors/Unrecoverable
 export { TaskModuleError, isTaskModuleError } from './errors/TaskModuleError.js';
 export { TaskTimeoutError, isTaskTimeoutError } from './errors/TaskTimeoutError.js';
 export { WorkerCrashError, isWorkerCrashError } from './errors/WorkerCrashError.js';
+export { WorkerMemoryError, isWorkerMemoryError } from './errors/WorkerMemoryError.js';
 export { CircuitOpenError, isCircuitOpenError } from './errors/CircuitOpenError.js';
 export { ChunkTimeoutError, isChunkTimeoutError } from './errors/ChunkTimeoutError.js';
 export { BatchTimeoutError, isBatchTimeoutError } from './errors/BatchTimeoutError.js';

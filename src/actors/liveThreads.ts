@@ -12,3 +12,9 @@ export function trackThread(worker: Worker): void {
 export function liveThreadCount(): number {
   return live.size;
 }
+
+/** Resolves once every thread created by Warden in this process has exited (a stuck thread may take as long as its native call). */
+export function whenThreadsExited(): Promise<void> {
+  const pending = [...live].map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+  return Promise.all(pending).then(() => undefined);
+}

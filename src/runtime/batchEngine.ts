@@ -6,7 +6,6 @@ import { isJobTimeoutError } from '../errors/JobTimeoutError.js';
 import { TaskModuleError } from '../errors/TaskModuleError.js';
 import { TaskTimeoutError } from '../errors/TaskTimeoutError.js';
 import { isUnrecoverableError } from '../errors/UnrecoverableError.js';
-import { WorkerCrashError } from '../errors/WorkerCrashError.js';
 import { batchMachine, type BatchStatus, type BatchStopReason } from '../machines/batch.machine.js';
 import type { chunkMachine, ChunkEnded } from '../machines/chunk.machine.js';
 import type { circuitMachine } from '../machines/circuit.machine.js';
@@ -17,6 +16,7 @@ import { workerMachine, type WorkerFinished, type WorkerSettled } from '../machi
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
+import { crashError } from './crashError.js';
 import type { DeadLetter } from './deadLetter.js';
 import type { ResolvedOptions } from './resolveOptions.js';
 import { SourceReader } from './sourceReader.js';
@@ -413,14 +413,7 @@ export class BatchEngine<I> {
         break;
       }
       case 'crash':
-        this.settleFailure(
-          rec,
-          { type: 'failed', failure: 'crash', retryable: true },
-          {
-            ...plainError(new WorkerCrashError(`the worker died (exit code ${e.code})${e.error ? `: ${e.error.message}` : ''}`)),
-            stack: e.error?.stack,
-          },
-        );
+        this.settleFailure(rec, { type: 'failed', failure: 'crash', retryable: true }, crashError(e.code, e.error));
         break;
       case 'cancelled':
         this.settleFailure(rec, { type: 'cancel', reason: e.reason }, stopError(e.reason, 'the task was stopped in flight'));

@@ -6,11 +6,11 @@ import pino, { type Logger } from 'pino';
 import type { Backoff } from '../machines/backoff.js';
 import type { TaskPolicy } from '../machines/taskPolicy.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
-import { threadLogic } from '../actors/threadActor.js';
 import type { WorkerLogicFactory } from '../actors/workerLogic.js';
 import { OptionError } from '../errors/OptionError.js';
 import { systemClock, type WardenClock } from './clock.js';
 import { defaultTrips } from './defaultTrips.js';
+import { resolveIsolation, type ResolvedIsolation } from './resolveIsolation.js';
 import type { RunBatchOptions } from './runBatchOptions.js';
 import { describe, factor, integerAtLeast, nonNegativeMs, positiveMs, ratio } from './validate.js';
 
@@ -43,6 +43,8 @@ export interface ResolvedOptions<I> {
   inspect: RunBatchOptions<I>['inspect'];
   /** Makes the actor behind each worker slot (threads unless told otherwise). */
   workerLogic: WorkerLogicFactory;
+  isolation: ResolvedIsolation['isolation'];
+  maxMemoryMb: number | undefined;
   /** Internal (resume): source positions already settled by the interrupted run, read but not run. */
   skip?: ((position: number) => boolean) | undefined;
   /** Internal (store): every task of a chunk has ended for good (after its dead letters were handed over). */
@@ -108,6 +110,9 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
   const rs = o.restarts ?? {};
   if (o.onDeadLetter !== undefined && typeof o.onDeadLetter !== 'function') throw new OptionError('options.onDeadLetter', 'must be a function', 'pass (letter) => { ... }');
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') throw new OptionError('options.onEvent', 'must be a function', 'pass (event) => { ... }');
+  const killGraceMs = positiveMs('options.timeouts.killGraceMs', t.killGraceMs ?? 5000, '5000');
+  const terminateMs = positiveMs('options.timeouts.terminateMs', t.terminateMs ?? 5000, '5000');
+  const isolation = resolveIsolation(o, killGraceMs, terminateMs);
   return {
     moduleUrl,
     source: o.source,
@@ -126,9 +131,9 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
     },
     heartbeatMs,
     pingMs,
-    killGraceMs: positiveMs('options.timeouts.killGraceMs', t.killGraceMs ?? 5000, '5000'),
+    killGraceMs,
     startMs: positiveMs('options.timeouts.startMs', t.startMs ?? 30_000, '30000'),
-    terminateMs: positiveMs('options.timeouts.terminateMs', t.terminateMs ?? 5000, '5000'),
+    terminateMs,
     circuit: {
       threshold: integerAtLeast('options.circuit.threshold', c.threshold ?? 5, 1, '5'),
       cooldownMs: positiveMs('options.circuit.cooldownMs', c.cooldownMs ?? 60_000, '60000'),
@@ -139,13 +144,15 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
       periodMs: positiveMs('options.restarts.periodMs', rs.periodMs ?? 60_000, '60000'),
       backoff: resolveBackoff('options.restarts.backoff', rs.backoff, { initialMs: 100, factor: 2, maxMs: 5000 }),
     },
-    resourceLimits: o.resourceLimits,
+    resourceLimits: isolation.resourceLimits,
     signal: o.signal,
     onDeadLetter: o.onDeadLetter,
     onEvent: o.onEvent,
     logger: o.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' }),
     clock: o.clock ?? systemClock,
     inspect: o.inspect,
-    workerLogic: threadLogic,
+    workerLogic: isolation.workerLogic,
+    isolation: isolation.isolation,
+    maxMemoryMb: isolation.maxMemoryMb,
   };
 }

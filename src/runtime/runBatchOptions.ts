@@ -51,6 +51,9 @@ export interface RestartOptions {
   backoff?: { initialMs?: number; factor?: number; maxMs?: number };
 }
 
+/** Where a worker runs: a worker thread, or a child process (docs/isolation.md). */
+export type Isolation = 'thread' | 'process';
+
 export interface RunBatchOptions<I = unknown> {
   /** The task module (path or file URL). Its default export `async (input, ctx)` runs in a worker. */
   task: string | URL;
@@ -72,8 +75,16 @@ export interface RunBatchOptions<I = unknown> {
   retry?: RetryOptions;
   circuit?: CircuitOptions;
   restarts?: RestartOptions;
-  /** V8 limits for each worker thread (see node:worker_threads). */
+  /** V8 limits for each worker thread (see node:worker_threads). Threads only. */
   resourceLimits?: ResourceLimits;
+  /** Where each worker runs. `'thread'` (default): a worker thread. `'process'`: a child process,
+   * which can always be killed (even in a synchronous native call) and whose memory can be capped;
+   * it costs more to start and per task. See docs/isolation.md. */
+  isolation?: Isolation;
+  /** Memory cap of each worker, in MB (≥ 96). A process gets it as its V8 heap limit, and its
+   * resident memory is watched: over it, the process is killed and its task dead-lettered `crash`
+   * with a WorkerMemoryError. A thread gets it as its heap limit only (`resourceLimits`). Default: none. */
+  maxMemoryMb?: number;
   /** The caller's abort: in-flight tasks are stopped and the rest dead-lettered `aborted`. */
   signal?: AbortSignal;
   /** Called once for each dead letter, as it happens. An exception thrown here is logged, never fatal. */

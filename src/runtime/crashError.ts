@@ -1,0 +1,14 @@
+import { WorkerCrashError } from '../errors/WorkerCrashError.js';
+import { WorkerMemoryError } from '../errors/WorkerMemoryError.js';
+import type { SerializedError } from '../machines/workerProtocol.js';
+import { plainError } from './stopError.js';
+
+/** The error a task's dead letter records when its worker died under it (`code`: its exit code;
+ * `error`: what the worker said about it). A memory cap kill is a WorkerMemoryError, anything else a WorkerCrashError. */
+export function crashError(code: number, error: SerializedError | undefined): SerializedError {
+  const e =
+    error?.code === WorkerMemoryError.code
+      ? new WorkerMemoryError(`the worker was killed for its memory (exit code ${code}): ${error.message}`)
+      : new WorkerCrashError(`the worker died (exit code ${code})${error ? `: ${error.message}` : ''}`);
+  return { ...plainError(e), stack: error?.stack };
+}
