@@ -53,3 +53,10 @@ export type { StoredInput } from './store/payload.js';
 export { openSqliteStore, type SqliteStore, type SqliteStoreOptions } from './store/openSqliteStore.js';
 export { StoreSchemaError, isStoreSchemaError } from './errors/StoreSchemaError.js';
 export { StorePayloadError, isStorePayloadError } from './errors/StorePayloadError.js';
+
+export type { RunMetrics } from './observe/runMetrics.js';
+export { METRIC_NAMES } from './observe/wardenMetrics.js';
+export type { WardenStatus, JobStatus, RunStatus, StatusStore } from './observe/statusStore.js';
+export type { Health } from './observe/health.js';
+export type { ServeOptions, Served } from './observe/serve.js';
+export type { InspectOption, InspectorLike } from './observe/inspector.js';

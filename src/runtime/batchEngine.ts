@@ -92,10 +92,13 @@ export class BatchEngine<I> {
   private resolve!: (s: BatchSummary) => void;
   private reject!: (e: unknown) => void;
   private readonly onAbort = () => this.root.send({ type: 'ABORT' });
+  /** Per-task debug lines are built only when debug is on (a million tasks, a million objects otherwise). */
+  private readonly debug: boolean;
 
   constructor(options: ResolvedOptions<I>) {
     this.o = options;
     this.log = options.logger.child({ batchId: this.id });
+    this.debug = this.log.isLevelEnabled('debug');
     this.reader = new SourceReader(options.source);
     this.startedAt = options.clock.now();
   }
@@ -343,7 +346,9 @@ export class BatchEngine<I> {
       recs.splice(i, 1);
       // finished before its turn (its input could not be sent): it started and ended at once
       if (rec.state.status === 'queued') this.startRunning(rec);
-      this.meanTaskMs = this.meanTaskMs * 0.8 + (now - rec.startedAt) * 0.2;
+      const ms = now - rec.startedAt;
+      this.meanTaskMs = this.meanTaskMs * 0.8 + ms * 0.2;
+      this.o.observer?.task(ms);
       if (r.error === undefined) this.succeed(rec);
       else if (this.fail(rec, r.error)) tripped = true;
     }
@@ -358,7 +363,7 @@ export class BatchEngine<I> {
   private succeed(rec: TaskRecord<I>): void {
     stepTask(rec.state, { type: 'succeeded' }, this.o.policy);
     this.succeeded++;
-    this.log.debug({ key: rec.key, attempt: rec.state.attempt }, 'task succeeded');
+    if (this.debug) this.log.debug({ key: rec.key, chunk: rec.chunk, attempt: rec.state.attempt }, 'task succeeded');
     // The circuit only needs a success when it has counted failures (saves an event per task).
     if (this.circuitDirty) {
       this.circuitDirty = false;
@@ -385,6 +390,7 @@ export class BatchEngine<I> {
   /** An attempt failed: it counts toward the circuit when `circuit.trips` says so (returns whether it did). */
   private countTrip(error: SerializedError): boolean {
     if (!this.tripsCircuit(error)) return false;
+    this.o.observer?.trip();
     this.circuitDirty = true;
     this.circuit.send({ type: 'TRIP' });
     return true;
@@ -450,7 +456,7 @@ export class BatchEngine<I> {
     stepTask(rec.state, step, this.o.policy);
     if (rec.state.status === 'retryWait') {
       rec.dueAt = now + rec.state.retryDelayMs;
-      this.log.debug({ key: rec.key, attempt: rec.state.attempt, delayMs: rec.state.retryDelayMs }, 'task will be retried');
+      if (this.debug) this.log.debug({ key: rec.key, chunk: rec.chunk, attempt: rec.state.attempt, delayMs: rec.state.retryDelayMs, err: error.message }, 'task will be retried');
       this.waiting.push(rec);
       this.armWake();
       return;
@@ -462,7 +468,13 @@ export class BatchEngine<I> {
     const reason = rec.state.reason as DeadLetterReason;
     this.deadLettered++;
     this.byReason[reason]++;
-    this.log.warn({ key: rec.key, reason, attempts: rec.state.attempt, err: rec.lastError?.message }, 'task dead-lettered');
+    // its own failure at warn; a task ended by its chunk or batch stopping at debug (the stop is logged once, at warn)
+    const own = reason === 'timeout' || reason === 'error' || reason === 'crash';
+    if (own || this.debug) {
+      const fields = { key: rec.key, chunk: rec.chunk, reason, attempts: rec.state.attempt, err: rec.lastError?.message, ...(this.o.logInputs ? { input: rec.input } : {}) };
+      if (own) this.log.warn(fields, 'task dead-lettered');
+      else this.log.debug(fields, 'task dead-lettered');
+    }
     this.settledInChunk(rec, false);
     const cb = this.o.onDeadLetter;
     if (!cb) {

@@ -1,5 +1,4 @@
 import pino, { type Logger } from 'pino';
-import type { InspectionEvent } from 'xstate';
 import { OptionError } from '../errors/OptionError.js';
 import { WardenError } from '../errors/WardenError.js';
 import { systemClock, type WardenClock } from './clock.js';
@@ -17,6 +16,11 @@ import { handleSignals } from './signals.js';
 import { TypedEmitter } from './typedEmitter.js';
 import { describe, integerAtLeast, nonNegativeMs } from './validate.js';
 import type { WardenEvents } from './wardenEvents.js';
+import { checkHealth, TICK_MS, type Health } from '../observe/health.js';
+import { resolveInspector, type InspectOption } from '../observe/inspector.js';
+import { serveHttp, type ServeOptions, type Served } from '../observe/serve.js';
+import { createStatusStore, feedStatus, statusOf, type StatusStore, type WardenStatus } from '../observe/statusStore.js';
+import { WardenMetrics } from '../observe/wardenMetrics.js';
 
 export interface WardenOptions {
   /** pino logger. Default: pino at level `WARDEN_LOG_LEVEL` or `info`. */
@@ -27,8 +31,14 @@ export interface WardenOptions {
   clock?: WardenClock;
   /** The clock runs use for their own budgets (task, chunk, batch, kill grace) and close()'s grace. Default: real time. */
   runClock?: WardenClock;
-  /** XState inspection callback, for the job machines and every run. */
-  inspect?: (event: InspectionEvent) => void;
+  /** Live statecharts of the job machines and every run: a callback, an inspector (such as
+   * @statelyai/inspect's: its `inspect` is used and its `stop()` called by close()), or the
+   * WebSocket URL of an inspector server. Default: the `WARDEN_INSPECT` URL, if set. */
+  inspect?: InspectOption;
+  /** Send the worker slots' per-task events to the inspector too (default false: a big run would drown it). */
+  inspectTasks?: boolean;
+  /** Add Node's process metrics (CPU, heap, event-loop lag, …; prefix `warden_process_`) to `metrics()`. Default false. */
+  processMetrics?: boolean;
   /** Where runs, progress, dead letters and job state are kept: `'sqlite:<file>'` or `'memory'` (tests).
    * Default: the `WARDEN_STORE` environment variable, else `'sqlite:./warden.db'`. */
   store?: StoreOption;
@@ -91,6 +101,16 @@ export interface Warden {
   readonly runs: WardenRuns;
   /** The store's file (`:memory:` for `'memory'`). */
   readonly storePath: string;
+  /** The Prometheus text exposition of the warden's metrics (names: docs/operations.md). */
+  metrics(): Promise<string>;
+  /** The live status: jobs, running runs with chunk progress, the store's health. */
+  status(): WardenStatus;
+  /** The status as an @xstate/store (subscribe to follow it live). */
+  readonly statusStore: StatusStore;
+  /** 200-or-503 health: started, the scheduler ticks, the store takes writes. */
+  health(): Health;
+  /** Serves GET /healthz, /metrics and /status over HTTP (default 127.0.0.1:9464); close() stops it. */
+  serve(options?: ServeOptions): Promise<Served>;
   /** Opt-in: the first SIGTERM / SIGINT → close({ graceMs }); a second one while closing exits at once with code 1. The handlers are removed when close() resolves, or by the returned function. */
   handleSignals(options?: { graceMs?: number }): () => void;
 }
@@ -108,15 +128,36 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
   const storePath = resolveStorePath(options.store);
   const runClock = options.runClock ?? systemClock;
   const storage = new WardenStorage(storePath, runClock, logger, events);
+  const clock = options.clock ?? systemClock;
+  const metrics = new WardenMetrics(events, { processMetrics: options.processMetrics === true });
+  const status = createStatusStore(storePath);
+  feedStatus(status, events, () => clock.now());
+  let inspector: ReturnType<typeof resolveInspector>;
+  try {
+    inspector = resolveInspector(options.inspect, options.inspectTasks === true, logger);
+  } catch (err) {
+    storage.close();
+    throw err;
+  }
+  const servers = new Set<Served>();
+  // The scheduler's liveness tick (for /healthz), on the scheduler's clock.
+  let lastTickAt = clock.now();
+  let tickTimer: unknown;
+  const tick = () => {
+    lastTickAt = clock.now();
+    tickTimer = clock.setTimeout(tick, TICK_MS);
+    (tickTimer as { unref?: () => void } | undefined)?.unref?.();
+  };
   const deps = {
-    clock: options.clock ?? systemClock,
+    clock,
     runClock,
     logger,
     workers,
-    inspect: options.inspect,
+    inspect: inspector?.inspect,
     events,
     workerLogic: internals.workerLogic,
     storage,
+    metrics,
   };
   const jobs = new Map<string, JobRunner<unknown>>();
   let started = false;
@@ -138,12 +179,14 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
       if (jobs.has(resolved.id)) throw new OptionError('job.id', `is already defined (${describe(resolved.id)})`, 'give each job its own id');
       const runner = new JobRunner(resolved, deps) as JobRunner<unknown>;
       jobs.set(resolved.id, runner);
+      status.trigger.jobDefined({ jobId: resolved.id, deadLetters: storage.attempt('count dead letters', () => storage.store.letters.waiting(resolved.id), 0) });
       if (started) void runner.start().catch((err: unknown) => logger.error({ err, jobId: resolved.id }, 'job failed to start'));
     },
     async start() {
       if (closing) throw closed();
       if (started) return;
       started = true;
+      tick();
       await Promise.all([...jobs.values()].map((j) => j.start()));
     },
     async runNow(id) {
@@ -154,7 +197,10 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
     instances: (id) => job(id).instances(),
     close(o = {}) {
       const graceMs = nonNegativeMs('options.graceMs', o.graceMs ?? 30_000, '30000');
-      closing ??= Promise.all([...jobs.values()].map((j) => j.close(graceMs))).then(() => {
+      clock.clearTimeout(tickTimer);
+      closing ??= Promise.all([...jobs.values()].map((j) => j.close(graceMs))).then(async () => {
+        await Promise.all([...servers].map((sv) => sv.close()));
+        inspector?.close();
         storage.close();
         unhandle?.();
         logger.info('warden closed');
@@ -162,6 +208,33 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
       return closing;
     },
     storePath,
+    metrics: () => metrics.text(),
+    status: () => statusOf(status),
+    statusStore: status,
+    health() {
+      const h = checkHealth({
+        now: clock.now(),
+        started,
+        closing: closing !== undefined,
+        lastTickAt,
+        storeFailing: !status.getSnapshot().context.store.ok && storage.writer.pending > 0,
+        probeStore: () => storage.store.db.transaction(() => undefined).immediate(),
+      });
+      if (h.ok) status.trigger.storeOk();
+      return h;
+    },
+    async serve(o = {}) {
+      if (closing) throw closed();
+      const served = await serveHttp(
+        { health: () => warden.health(), metrics: () => metrics.text(), metricsContentType: metrics.contentType, status: () => statusOf(status) },
+        o,
+        logger,
+      );
+      const close = served.close;
+      const tracked: Served = { ...served, close: () => (servers.delete(tracked), close()) };
+      servers.add(tracked);
+      return tracked;
+    },
     runs: {
       list: (filter = {}) => storage.store.runs.list(filter),
       get: (id) => storage.store.runs.get(id),
@@ -189,6 +262,7 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
           [...byJob].map(async ([jobId, ids]) => {
             const r = replayPlan<unknown>(storage.store, ids, () => runClock.now());
             const result = await job(jobId).submit(r.plan);
+            status.trigger.deadLetters({ jobId, count: storage.attempt('count dead letters', () => storage.store.letters.waiting(jobId), 0) });
             return { jobId, runId: r.runId, result, replayed: r.replayed, unreadable: r.unreadable };
           }),
         );
@@ -198,7 +272,9 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
           throw new OptionError('filter', 'is empty: it would delete every dead letter', 'pass at least one of jobId, runId, reason, ids, replayed, before, or { all: true }');
         }
         storage.writer.flush();
-        return storage.store.letters.purge('all' in filter ? {} : filter);
+        const n = storage.store.letters.purge('all' in filter ? {} : filter);
+        for (const jobId of jobs.keys()) status.trigger.deadLetters({ jobId, count: storage.store.letters.waiting(jobId) });
+        return n;
       },
     },
     handleSignals(o = {}) {

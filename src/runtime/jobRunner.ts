@@ -15,6 +15,8 @@ import type { SkipReason, WardenEvents } from './wardenEvents.js';
 import type { RunKind, StoredRun } from '../store/types.js';
 import type { DeadLetter } from './deadLetter.js';
 import { resumePlan } from './resumePlan.js';
+import { RunMetricsCollector, type RunMetrics } from '../observe/runMetrics.js';
+import type { WardenMetrics } from '../observe/wardenMetrics.js';
 import { SourceReader } from './sourceReader.js';
 import { hostAliveElsewhere, type WardenStorage } from './wardenStorage.js';
 
@@ -37,7 +39,12 @@ export interface JobRunnerDeps {
   workerLogic?: WorkerLogicFactory | undefined;
   /** Runs, progress, dead letters and job state. */
   storage: WardenStorage;
+  /** Prometheus metrics (task times and dependency errors are reported to it by each run). */
+  metrics: WardenMetrics;
 }
+
+/** How often a run samples the host's RSS for its peak. */
+const RSS_SAMPLE_MS = 1000;
 
 /** How a run that is not a plain fire differs: a resume, a replay, or runNow. */
 export interface RunPlan<I> {
@@ -186,6 +193,7 @@ export class JobRunner<I> {
   }
 
   private saveState(lastFire: number | undefined, nextFire: number | undefined): void {
+    this.d.events.emit('job.armed', { jobId: this.job.id, nextFireAt: nextFire === undefined ? undefined : new Date(nextFire) });
     const st = this.d.storage;
     st.attempt('write job state', () => st.store.jobs.set(this.job.id, { lastFire, nextFire }, this.d.clock.now()), undefined);
   }
@@ -407,6 +415,7 @@ export class JobRunner<I> {
         break;
       case 'halfOpened':
         this.log.info('job circuit half-open: the next run is the probe');
+        this.d.events.emit('circuit.halfOpen', { jobId: this.job.id });
         break;
       case 'closed':
         this.log.info('job circuit closed');
@@ -440,6 +449,14 @@ export class JobRunner<I> {
     ev.emit('run.started', { jobId, runId, scheduledAt: new Date(slot), startedAt, manual, coalesced, kind: plan.kind, resumeOf: plan.resumeOf });
     const { id: _id, trigger: _t, maxInstances: _m, coalesce: _c, misfireGraceMs: _g, onInterrupted: _i, timeouts = {}, source, onDeadLetter, onEvent, ...batch } = this.job.spec;
     const { jobMs: _j, ...batchTimeouts } = timeouts;
+    const collector = new RunMetricsCollector();
+    let rssTimer: unknown;
+    const sampleRss = () => {
+      collector.sampleRss();
+      rssTimer = this.d.runClock.setTimeout(sampleRss, RSS_SAMPLE_MS);
+      (rssTimer as { unref?: () => void } | undefined)?.unref?.();
+    };
+    sampleRss();
     let summary: Promise<BatchSummary>;
     try {
       summary = runBatchWith<I>({
@@ -459,6 +476,7 @@ export class JobRunner<I> {
         },
         onEvent: (event) => {
           const { type, ...fields } = event;
+          if (type === 'circuit.opened') collector.circuitOpened = 1;
           // each BatchEvent type is a WardenEvents key whose payload is its fields plus jobId and runId
           ev.emit(type, { jobId, runId, ...fields } as WardenEvents[typeof type]);
           onEvent?.(event);
@@ -467,6 +485,7 @@ export class JobRunner<I> {
         workerLogic: this.d.workerLogic,
         skip: plan.skip,
         onChunkSettled: (chunk) => st.attempt('write progress', () => st.writer.chunkSettled(runId, chunk, this.d.runClock.now()), undefined),
+        observer: this.d.metrics.observe(jobId, collector),
       });
     } catch (err) {
       summary = Promise.reject(err);
@@ -477,10 +496,11 @@ export class JobRunner<I> {
       return w;
     };
     // The rows first (letters, then the run's end), then the slot, then run.finished: a listener may start the next run at once.
-    const record = (s: BatchSummary | undefined) => {
+    const record = (s: BatchSummary | undefined, metrics: RunMetrics | undefined) => {
+      this.d.runClock.clearTimeout(rssTimer);
       st.attempt('flush', () => st.writer.flush(), 0);
       const end = s
-        ? { endedAt: s.endedAt, status: s.status, reason: s.reason, metrics: runMetrics(s) }
+        ? { endedAt: s.endedAt, status: s.status, reason: s.reason, metrics: { ...runCounts(s), ...metrics } }
         : { endedAt: new Date(this.d.clock.now()), status: 'failed', reason: 'task-module' };
       st.attempt('write run', () => st.store.runs.finish(runId, end), false);
       try {
@@ -496,14 +516,16 @@ export class JobRunner<I> {
     };
     const ended = summary.then(
       (s) => {
-        record(s);
+        const metrics = collector.finish(s);
+        record(s, metrics);
         release();
         this.circuitAfter(runId, s.reason === 'circuit-open');
-        ev.emit('run.finished', { jobId, runId, summary: s });
+        log.info({ status: s.status, metrics }, 'run finished');
+        ev.emit('run.finished', { jobId, runId, summary: s, metrics });
         waiter()?.resolve(s);
       },
       (error: unknown) => {
-        record(undefined);
+        record(undefined, undefined);
         release();
         this.circuitAfter(runId, false);
         log.error({ err: error }, 'run failed to start');
@@ -515,8 +537,8 @@ export class JobRunner<I> {
   }
 }
 
-/** What is stored with a run as its metrics: the summary's counts. */
-function runMetrics(s: BatchSummary): Record<string, unknown> {
+/** The summary's counts (stored with the run, beside its metrics). */
+function runCounts(s: BatchSummary): Record<string, unknown> {
   const { status: _s, reason: _r, startedAt: _a, endedAt: _e, ...counts } = s;
   return counts;
 }

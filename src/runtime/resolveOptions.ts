@@ -7,6 +7,7 @@ import type { Backoff } from '../machines/backoff.js';
 import type { TaskPolicy } from '../machines/taskPolicy.js';
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { WorkerLogicFactory } from '../actors/workerLogic.js';
+import type { RunObserver } from '../observe/runObserver.js';
 import { OptionError } from '../errors/OptionError.js';
 import { systemClock, type WardenClock } from './clock.js';
 import { defaultTrips } from './defaultTrips.js';
@@ -38,6 +39,7 @@ export interface ResolvedOptions<I> {
   signal: AbortSignal | undefined;
   onDeadLetter: RunBatchOptions<I>['onDeadLetter'];
   onEvent: RunBatchOptions<I>['onEvent'];
+  logInputs: boolean;
   logger: Logger;
   clock: WardenClock;
   inspect: RunBatchOptions<I>['inspect'];
@@ -49,6 +51,8 @@ export interface ResolvedOptions<I> {
   skip?: ((position: number) => boolean) | undefined;
   /** Internal (store): every task of a chunk has ended for good (after its dead letters were handed over). */
   onChunkSettled?: ((chunk: ChunkSettled) => void) | undefined;
+  /** Internal (metrics): task times and dependency errors. */
+  observer?: RunObserver | undefined;
 }
 
 /** A chunk whose every task ended (succeeded or dead-lettered): what resume needs to skip it. */
@@ -148,6 +152,7 @@ export function resolveOptions<I>(o: RunBatchOptions<I>): ResolvedOptions<I> {
     signal: o.signal,
     onDeadLetter: o.onDeadLetter,
     onEvent: o.onEvent,
+    logInputs: o.logInputs === true,
     logger: o.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' }),
     clock: o.clock ?? systemClock,
     inspect: o.inspect,

@@ -1,4 +1,5 @@
 import type { WorkerLogicFactory } from '../actors/workerLogic.js';
+import type { RunObserver } from '../observe/runObserver.js';
 import { BatchEngine } from './batchEngine.js';
 import type { BatchSummary } from './batchSummary.js';
 import { resolveOptions, type ChunkSettled } from './resolveOptions.js';
@@ -23,6 +24,8 @@ export interface RunInternals {
   skip?: ((position: number) => boolean) | undefined;
   /** Progress: each chunk whose every task has ended for good. */
   onChunkSettled?: ((chunk: ChunkSettled) => void) | undefined;
+  /** Metrics: task times and dependency errors. */
+  observer?: RunObserver | undefined;
 }
 
 /** runBatch with internal overrides; not exported from the package. */
@@ -31,5 +34,6 @@ export async function runBatchWith<I>(options: RunBatchOptions<I>, internals: Ru
   if (internals.workerLogic) resolved.workerLogic = internals.workerLogic;
   resolved.skip = internals.skip;
   resolved.onChunkSettled = internals.onChunkSettled;
+  resolved.observer = internals.observer;
   return new BatchEngine(resolved).run();
 }

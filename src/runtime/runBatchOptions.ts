@@ -91,6 +91,8 @@ export interface RunBatchOptions<I = unknown> {
   onDeadLetter?: (letter: DeadLetter<I>) => void;
   /** Called with each batch event (worker restarted or stuck, circuit opened, chunk ended). An exception thrown here is logged, never fatal. */
   onEvent?: (event: BatchEvent) => void;
+  /** Log each dead-lettered task's input with its warning (default false: inputs can be large or sensitive). */
+  logInputs?: boolean;
   /** pino logger. Default: pino at level `WARDEN_LOG_LEVEL` or `info`. */
   logger?: Logger;
   /** Injected clock (tests). Default: real time. */

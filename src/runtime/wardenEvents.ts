@@ -2,6 +2,7 @@ import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { DeadLetter } from './deadLetter.js';
 import type { RunKind } from '../store/types.js';
+import type { RunMetrics } from '../observe/runMetrics.js';
 
 /** Which run of which job an event is about. */
 export interface RunRef {
@@ -23,7 +24,8 @@ export interface WardenEvents {
   'run.interrupted': { jobId: string; runId: string; resumedBy?: string | undefined; deadLettered: number };
   /** A write to the store failed (the warden goes on; rows of a failed flush are tried again). */
   'store.failed': { operation: string; error: unknown };
-  'run.finished': { jobId: string; runId: string; summary: BatchSummary };
+  /** The run ended (the slot is already free); `metrics` is what is stored with it. */
+  'run.finished': { jobId: string; runId: string; summary: BatchSummary; metrics: RunMetrics };
   /** The run could not start its batch (the task module failed to load). */
   'run.failed': { jobId: string; runId: string; error: unknown };
   /** A fire (or runNow) did not run: at the instance limit (`max-instances`), or the job's circuit is open (`circuit-open`). */
@@ -40,6 +42,10 @@ export interface WardenEvents {
   'worker.stuck': RunBatchEvent<'worker.stuck'>;
   /** The run's circuit opened after `failures` consecutive tripping failures: the run stops (`circuit-open`). */
   'circuit.opened': RunBatchEvent<'circuit.opened'>;
+  /** The job's circuit is half-open after its cool-down: the next run is the probe. */
+  'circuit.halfOpen': { jobId: string };
+  /** The fire armed next for the job (`nextFireAt` absent: the trigger fires no more). */
+  'job.armed': { jobId: string; nextFireAt?: Date | undefined };
   /** The job's circuit closed: the half-open trial run (the probe) after the cool-down did not end `circuit-open`. */
   'circuit.closed': { jobId: string };
   /** A chunk of the run ended: `index, size, succeeded, deadLettered, timedOut, failed`. */

@@ -57,9 +57,15 @@ export class WardenStorage {
     this.events.emit('store.failed', { operation, error });
   }
 
-  /** Writes what is buffered, then closes the file. */
+  /** Writes what is buffered, then closes the file. Never throws: rows that cannot be written are reported (`store.failed`) and counted in the log. */
   close(): void {
     this.attempt('flush', () => this.writer.flush(), 0);
-    this.store.close();
+    const unwritten = this.writer.pending;
+    try {
+      this.store.close();
+    } catch (err) {
+      this.failed('close', err);
+    }
+    if (unwritten > 0) this.log.error({ rows: unwritten }, 'store closed with rows it could not write');
   }
 }

@@ -43,6 +43,11 @@ export class DeadLetterAdmin {
       .map((r) => ({ id: r.id, jobId: sel.jobId }));
   }
 
+  /** Letters of a job not replayed yet. */
+  waiting(jobId: string): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM dead_letters WHERE job_id = ? AND replayed_at IS NULL').get(jobId) as { n: number }).n;
+  }
+
   /** Marks letters replayed by a run, in one IMMEDIATE transaction. */
   markReplayed(ids: readonly number[], runId: string, at: number): void {
     this.#db.transaction(() => {

@@ -1,0 +1,162 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { simulate, type Observation, type RunObs } from './harness.js';
+import { accounting, circuit, instances, reasons, runsEnd, skips, stopBoundMs, type Check } from './invariants.js';
+import { withText, type Fate, type Schedule, type SimConfig } from './schedule.js';
+
+// Each invariant check must be able to fail: every test below takes a real observation
+// that passes, breaks one thing in a copy of it (what a bug would do), and expects the
+// check to name it. A check that cannot fail proves nothing.
+
+const config: SimConfig = {
+  workers: 2,
+  spareWorkers: 1,
+  chunkSize: 3,
+  earlyChunks: 0,
+  chunkFailureRatio: 1,
+  taskMs: 100,
+  chunkMs: 400,
+  batchMs: 800,
+  jobMs: 1600,
+  heartbeatMs: undefined,
+  pingMs: undefined,
+  killGraceMs: 20,
+  terminateMs: 50,
+  startMs: 200,
+  attempts: 2,
+  backoffMs: 10,
+  threshold: 3,
+  cooldownMs: 1000,
+  intensity: 10,
+  periodMs: 1000,
+  maxInstances: 1,
+  coalesce: true,
+  misfireGraceMs: 50,
+  everyMs: 1000,
+  latencyMs: 0,
+};
+const ok = (ms: number): Fate => ({ kind: 'ok', ms });
+
+/** Run 1: a success, a data error, a hang (two timeouts), a crash; run 2: connection errors (retried) open the circuit. */
+const schedule: Schedule = withText({
+  config,
+  runs: [
+    [[ok(5)], [{ kind: 'throw', error: 'data', ms: 5 }], [{ kind: 'awaitForever', honoursAbort: false }], [{ kind: 'crash', ms: 5 }], [ok(1)]],
+    [[{ kind: 'throw', error: 'trip', ms: 1 }], [{ kind: 'throw', error: 'trip', ms: 1 }], [ok(200)], [ok(200)], [ok(200)], [ok(1)]],
+  ],
+  starts: [],
+  host: [],
+  horizonMs: 2001,
+});
+
+let base: Observation;
+beforeAll(async () => {
+  base = await simulate(schedule);
+});
+
+/** A deep copy to break (dates and functions are not needed by the checks). */
+function copy(): Observation {
+  return structuredClone(base);
+}
+const run = (o: Observation, n: number): RunObs => o.runs[n - 1] as RunObs;
+
+function expectCaught(check: Check, broken: Observation, what: RegExp): void {
+  expect(check(base)).toEqual([]);
+  expect(check(broken).join('\n')).toMatch(what);
+}
+
+describe('the invariant checks catch what they claim to', () => {
+  it('the base observation is the story the schedule tells, and passes every check', () => {
+    const [r1, r2] = base.runs;
+    expect(r1?.summary?.status).toBe('partial');
+    expect(r1?.letters.map((l) => [l.letter.key, l.letter.reason]).sort()).toEqual([
+      ['1:1', 'error'],
+      ['1:2', 'timeout'],
+      ['1:3', 'crash'],
+    ]);
+    expect(r2?.summary?.reason).toBe('circuit-open');
+    for (const check of [runsEnd, instances, accounting, reasons, circuit, skips]) expect(check(base)).toEqual([]);
+  });
+
+  it('runsEnd: a run that ends past its budget plus the stop bound', () => {
+    const o = copy();
+    const r = run(o, 1);
+    r.ended = { at: r.started.at + config.batchMs + stopBoundMs(o) + 1, order: r.ended!.order };
+    expectCaught(runsEnd, o, /past its bound/);
+  });
+
+  it('runsEnd: a run that never ends, or needs a backstop', () => {
+    const o = copy();
+    run(o, 1).ended = undefined;
+    run(o, 2).stopBackstop = true;
+    o.released.push({ jobId: 'sim', runId: run(o, 2).runId, at: 5000, order: 1 });
+    expectCaught(runsEnd, o, /never ended[\s\S]*stop backstop[\s\S]*release backstop/);
+  });
+
+  it('instances: above maxInstances, not back to 0, a hang, a leaked timer or thread', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => (o.maxInstances = 2), /instances reached 2/],
+      [(o: Observation) => (o.instancesAtEnd = 1), /instances after close\(\): 1/],
+      [(o: Observation) => (o.closeResolved = undefined), /close\(\) never resolved/],
+      [(o: Observation) => (o.hung = 'test'), /hung: test/],
+      [(o: Observation) => (o.timersLeft = 1), /timer\(s\) of the code under test/],
+      [(o: Observation) => (o.liveThreadsAtEnd = 1), /never exited/],
+      [(o: Observation) => (run(o, 1).liveThreadsAtEnd = 1), /live thread\(s\) but reported 0 stuck/],
+      [(o: Observation) => o.badLogs.push('internal error in the batch supervisor'), /error log/],
+    ] as const) {
+      const o = copy();
+      mutate(o);
+      expectCaught(instances, o, what);
+    }
+  });
+
+  it('accounting: counts that do not add up, a key lost or counted twice, a success that never happened', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => (run(o, 1).summary!.succeeded += 1), /≠/],
+      [(o: Observation) => run(o, 1).log!.keysRead.push('1:9'), /were read/],
+      [(o: Observation) => run(o, 1).letters.push(structuredClone(run(o, 1).letters[0]!)), /dead-lettered twice/],
+      [(o: Observation) => (run(o, 1).summary!.byReason.error -= 1), /byReason\.error/],
+      [(o: Observation) => (run(o, 1).log!.ends = run(o, 1).log!.ends.filter((e) => e.key !== '1:0')), /1:0 counted as succeeded/],
+    ] as const) {
+      const o = copy();
+      mutate(o);
+      expectCaught(accounting, o, what);
+    }
+  });
+
+  it('reasons: a dead letter whose reason does not match its fault', () => {
+    const o = copy();
+    const letters = run(o, 1).letters;
+    const byKey = (k: string) => letters.find((l) => l.letter.key === k)!.letter;
+    byKey('1:1').reason = 'crash'; // it threw
+    byKey('1:3').reason = 'error'; // it crashed
+    byKey('1:2').attempts = 1; // a timeout is retried: 2 attempts
+    expectCaught(reasons, o, /1:1 dead-lettered crash[\s\S]*does not crash[\s\S]*1:2 dead-lettered timeout after 1[\s\S]*1:3 dead-lettered error/);
+  });
+
+  it('reasons: a timeout for a task that was fast, a stop reason the run did not stop for', () => {
+    const o = copy();
+    const slow = run(o, 1).log!.starts.filter((s) => s.key === '1:2');
+    for (const s of slow) s.fate = ok(1);
+    run(o, 2).letters[2]!.letter.reason = 'batch-timeout';
+    expectCaught(reasons, o, /ok\(1\) ends before taskMs[\s\S]*stopped for circuit-open/);
+  });
+
+  it('circuit: a task handed over after the circuit opened', () => {
+    const o = copy();
+    const opened = run(o, 2).circuitOpened!;
+    run(o, 2).log!.handovers.push({ at: opened.at, order: opened.order + 1, seqs: [99] });
+    expectCaught(circuit, o, /1 task\(s\) handed over after the circuit opened/);
+  });
+
+  it('skips: a fire skipped for max-instances while no run held a slot', () => {
+    const o = copy();
+    o.skipped.push({ jobId: 'sim', scheduledAt: new Date(3000), reason: 'max-instances', running: 0, manual: false, at: 3000, order: 1, active: 0, instances: 0 });
+    expectCaught(skips, o, /skipped for max-instances at 3000 with 0 run\(s\) active/);
+  });
+
+  it('skips: a fire skipped for circuit-open before any run ended circuit-open', () => {
+    const o = copy();
+    o.skipped.push({ jobId: 'sim', scheduledAt: new Date(0), reason: 'circuit-open', running: 0, manual: false, at: 0, order: 0, active: 0, instances: 0 });
+    expectCaught(skips, o, /skipped for circuit-open at 0/);
+  });
+});

@@ -1,0 +1,242 @@
+import type { DeadLetterReason } from '../../src/machines/deadLetterReason.js';
+import { fateText, takesAtLeast, type Fate } from './schedule.js';
+import type { Moment, Observation, RunObs } from './harness.js';
+
+/** One invariant: the violations it finds in an observation (none: it holds). */
+export type Check = (o: Observation) => string[];
+
+const after = (a: Moment, b: Moment) => a.at > b.at || (a.at === b.at && a.order > b.order);
+
+/** The batch's own stop bound (batchEngine.ts, `stopMs`): killGraceMs + 2 × terminateMs + 1 s. */
+export function stopBoundMs(o: Observation): number {
+  const c = o.schedule.config;
+  return c.killGraceMs + 2 * c.terminateMs + 1000;
+}
+
+/** Host stall time inside [from, to]: timers fire that much late, so every bound moves by it. */
+function stallWithin(o: Observation, from: number, to: number): number {
+  let ms = 0;
+  for (const s of o.stalls) if (s.to > from && s.from <= to) ms += s.to - s.from;
+  return ms;
+}
+
+/**
+ * 1. Every run ends, no later than its budget plus the stop bound. Its budget is the
+ * first of: start + min(batchMs, jobMs), and close() + graceMs (close aborts it then).
+ * The stop bound is the code's documented slack (README "Stopping takes at most
+ * killGraceMs + 2 × terminateMs + 1 s"; batch machine `stopping` after `stopMs`).
+ * Stronger still: `stopping` ends because every worker stopped, never by its backstop
+ * timer; and the job's release backstop (run.released) is never needed.
+ */
+export const runsEnd: Check = (o) => {
+  const c = o.schedule.config;
+  const out: string[] = [];
+  for (const r of o.runs) {
+    if (!r.ended) {
+      out.push(`${r.runId} never ended`);
+      continue;
+    }
+    let budgetEnd = r.started.at + Math.min(c.batchMs, c.jobMs);
+    if (o.closeCalled) budgetEnd = Math.min(budgetEnd, Math.max(r.started.at, o.closeCalled.at) + o.closeCalled.graceMs);
+    const bound = budgetEnd + stopBoundMs(o) + stallWithin(o, r.started.at, r.ended.at);
+    if (r.ended.at > bound) out.push(`${r.runId} ended at ${r.ended.at}, past its bound ${bound} (started ${r.started.at})`);
+    // (a host stall fires every timer late, the backstop among them, before the exits it waits for)
+    const stalled = stallWithin(o, r.started.at, r.ended.at) > 0;
+    if (r.stopBackstop && !stalled) out.push(`${r.runId}: the batch's stop backstop fired (a worker did not stop within its own bound)`);
+  }
+  for (const rel of o.released) {
+    const r = o.runs.find((x) => x.runId === rel.runId);
+    const stalled = r ? stallWithin(o, r.started.at, rel.at) > 0 : false;
+    if (!stalled) out.push(`${rel.runId}: the job's release backstop freed its slot (the run never reported its end)`);
+  }
+  return out;
+};
+
+/** 2. Instances never exceed maxInstances and return to 0; close() resolves; nothing hangs or leaks. */
+export const instances: Check = (o) => {
+  const c = o.schedule.config;
+  const out: string[] = [];
+  if (o.hung) out.push(`hung: ${o.hung}`);
+  if (o.maxInstances > c.maxInstances) out.push(`instances reached ${o.maxInstances} > maxInstances ${c.maxInstances}`);
+  if (!o.closeResolved) out.push('close() never resolved');
+  else {
+    if (o.instancesAtEnd !== 0) out.push(`instances after close(): ${o.instancesAtEnd}`);
+    const { closeCalled } = o;
+    if (closeCalled) {
+      const bound = closeCalled.at + closeCalled.graceMs + stopBoundMs(o) + stallWithin(o, closeCalled.at, o.closeResolved.at);
+      if (o.closeResolved.at > bound) out.push(`close() resolved at ${o.closeResolved.at}, past ${bound}`);
+    }
+    for (const r of o.runs) if (closeCalled && after(r.started, closeCalled)) out.push(`${r.runId} started after close()`);
+  }
+  for (const n of o.runNows) if (!n.settled) out.push(`runNow() at ${n.at} never settled`);
+  if (o.timersLeft > 0) out.push(`${o.timersLeft} timer(s) of the code under test left pending after close()`);
+  if (o.liveThreadsAtEnd > 0) out.push(`${o.liveThreadsAtEnd} simulated thread(s) never exited`);
+  for (const r of o.runs) {
+    if (r.stopBackstop) continue; // (runsEnd says whether it may fire) threads are then left to exit
+    if (r.liveThreadsAtEnd > r.stuck) out.push(`${r.runId} ended with ${r.liveThreadsAtEnd} live thread(s) but reported ${r.stuck} stuck`);
+  }
+  for (const m of o.badLogs) out.push(`error log: ${m}`);
+  return out;
+};
+
+/** 3. succeeded + deadLettered + pending = total, every key read accounted for exactly once. */
+export const accounting: Check = (o) => {
+  const out: string[] = [];
+  for (const r of o.runs) {
+    const s = r.summary;
+    if (!s) continue; // run.failed: the batch could not start (checked by `reasons`)
+    const read = r.log?.keysRead ?? [];
+    if (s.succeeded + s.deadLettered + s.pending !== s.total) out.push(`${r.runId}: ${s.succeeded} + ${s.deadLettered} + ${s.pending} ≠ ${s.total}`);
+    if (s.total !== read.length) out.push(`${r.runId}: total ${s.total}, but ${read.length} input(s) were read`);
+    if (s.pending !== 0) out.push(`${r.runId}: pending ${s.pending} without a store`);
+    if (r.letters.length !== s.deadLettered) out.push(`${r.runId}: ${r.letters.length} dead letter(s) delivered, summary says ${s.deadLettered}`);
+    const byReason = new Map<string, number>();
+    const seen = new Set<string>();
+    for (const { letter } of r.letters) {
+      if (seen.has(letter.key)) out.push(`${r.runId}: ${letter.key} dead-lettered twice`);
+      seen.add(letter.key);
+      if (read[letter.index] !== letter.key) out.push(`${r.runId}: dead letter ${letter.key} has index ${letter.index}, which is ${read[letter.index] ?? 'nothing'}`);
+      byReason.set(letter.reason, (byReason.get(letter.reason) ?? 0) + 1);
+    }
+    for (const [reason, n] of Object.entries(s.byReason)) {
+      if ((byReason.get(reason) ?? 0) !== n) out.push(`${r.runId}: byReason.${reason} = ${n}, letters say ${byReason.get(reason) ?? 0}`);
+    }
+    // a key counted as a success must have succeeded in a thread
+    const okKeys = new Set((r.log?.ends ?? []).filter((e) => e.ok).map((e) => e.key));
+    const succeeded = read.filter((k) => !seen.has(k));
+    for (const k of succeeded) if (!okKeys.has(k)) out.push(`${r.runId}: ${k} counted as succeeded, but no attempt of it succeeded`);
+  }
+  return out;
+};
+
+/** The run stop reasons that end unfinished tasks with each dead-letter reason (a store's resume reasons never occur here). */
+const STOP_REASONS: Partial<Record<DeadLetterReason, ReadonlyArray<string | undefined>>> = {
+  'circuit-open': ['circuit-open'],
+  'batch-timeout': ['batch-timeout'],
+  'job-timeout': ['job-timeout'],
+  aborted: ['aborted', 'fatal-error', 'early-chunk-failed', 'restart-intensity', 'source-error'],
+};
+
+/**
+ * 4. Each dead letter's reason matches the fault of its last attempt: `timeout` for a hang
+ * (or an attempt slower than taskMs), `error` for a throw, `crash` for a crash, the stop's
+ * own reason for a task ended from outside. Retryable failures (timeout, crash, a data or
+ * connection error) are dead-lettered only after every attempt. And each run's own
+ * outcome has its cause: run.failed only for a task module that cannot load, fatal-error
+ * only after a FatalError, job-timeout only after run.timeout, aborted only after close().
+ */
+export const reasons: Check = (o) => {
+  const c = o.schedule.config;
+  const out: string[] = [];
+  for (const r of o.runs) {
+    const log = r.log;
+    if (r.failed !== undefined) {
+      // a thread that fails to load while the run starts (before any thread is ready) fails the run
+      const loadFailed = (o.schedule.starts[(log?.n ?? 0) - 1] ?? []).some((st) => st.kind === 'loadFailed');
+      if (!loadFailed) out.push(`${r.runId}: run.failed (${String(r.failed)}), but no thread failed to load`);
+      continue;
+    }
+    const s = r.summary;
+    if (!s || !log) continue;
+    const starts = log.starts;
+    // the run's stop reason has its cause
+    if (s.reason === 'fatal-error' && !starts.some((t) => t.fate.kind === 'throw' && t.fate.error === 'fatal')) out.push(`${r.runId}: fatal-error, but no task threw FatalError`);
+    if (s.reason === 'job-timeout' && !r.timedOut) out.push(`${r.runId}: job-timeout without run.timeout`);
+    if (s.reason === 'circuit-open' && !r.circuitOpened) out.push(`${r.runId}: circuit-open without circuit.opened`);
+    if (s.reason === 'aborted' && !o.closeCalled) out.push(`${r.runId}: aborted, but close() was never called`);
+    if (s.reason === 'early-chunk-failed' && !r.chunks.some((ch) => ch.failed && ch.index < c.earlyChunks)) out.push(`${r.runId}: early-chunk-failed without a failed early chunk`);
+    if (s.reason === undefined && !s.sourceExhausted) out.push(`${r.runId}: ended without a stop reason, before its source was done`);
+
+    for (const { letter, at } of r.letters) {
+      const where = `${r.runId}: ${letter.key} dead-lettered ${letter.reason} after ${letter.attempts} attempt(s)`;
+      const started = starts.filter((t) => t.key === letter.key);
+      const last = started.find((t) => t.attempt === letter.attempts);
+      const fate: Fate | undefined = last?.fate;
+      const retryable = () => {
+        if (letter.attempts !== c.attempts) out.push(`${where}: a retryable failure, with ${c.attempts} attempt(s) allowed`);
+      };
+      switch (letter.reason) {
+        case 'timeout': {
+          if (!last || !fate) {
+            out.push(`${where}: that attempt never started in a thread`);
+            break;
+          }
+          // A deadline counts from the hand-over (the latency before the thread starts it). A
+          // host stall fires every timer late at once: a heartbeat or ping window can expire
+          // before the messages that would have renewed it are read, so any attempt it
+          // overlaps may time out. A wall-clock jump moves deadlines (they are stamped with now()).
+          const stalled = stallWithin(o, last.at, at) > 0;
+          const slack = 2 * c.latencyMs + o.wallJumps.reduce((m, j) => m + Math.abs(j.ms), 0);
+          if (!stalled && !takesAtLeast(fate, c.taskMs - slack)) out.push(`${where}: its fate ${fateText(fate)} ends before taskMs ${c.taskMs}`);
+          retryable();
+          break;
+        }
+        case 'error':
+          if (!fate || fate.kind !== 'throw') out.push(`${where}: its fate ${fate ? fateText(fate) : '(never started)'} does not throw`);
+          else if (fate.error === 'data' || fate.error === 'trip') retryable();
+          break;
+        case 'crash':
+          if (!fate || fate.kind !== 'crash') out.push(`${where}: its fate ${fate ? fateText(fate) : '(never started)'} does not crash`);
+          retryable();
+          break;
+        case 'chunk-timeout': {
+          const chunk = Math.floor(letter.index / c.chunkSize);
+          if (!r.chunks.some((ch) => ch.index === chunk && ch.timedOut)) out.push(`${where}: chunk ${chunk} did not time out`);
+          break;
+        }
+        default: {
+          const allowed = STOP_REASONS[letter.reason] ?? [];
+          if (!allowed.includes(s.reason)) out.push(`${where}: the run stopped for ${s.reason ?? 'no reason'}`);
+        }
+      }
+      // A task ended from outside (a stop) may have just started in its thread, unseen: the
+      // thread ran on to it while the stop was on its way (at most that one attempt).
+      const unseen = ['timeout', 'error', 'crash'].includes(letter.reason) ? 0 : 1;
+      if (started.some((t) => t.attempt > letter.attempts + unseen)) out.push(`${where}: a later attempt started in a thread`);
+      if (started.some((t) => t.attempt > c.attempts)) out.push(`${where}: more than ${c.attempts} attempt(s) started`);
+    }
+  }
+  return out;
+};
+
+/** 5. An open circuit stops dispatch: no task is handed to a thread after the run's circuit opened. */
+export const circuit: Check = (o) => {
+  const out: string[] = [];
+  for (const r of o.runs) {
+    const opened = r.circuitOpened;
+    if (!opened || !r.log) continue;
+    const late = r.log.handovers.filter((h) => after(h, opened));
+    if (late.length > 0) out.push(`${r.runId}: ${late.reduce((n, h) => n + h.seqs.length, 0)} task(s) handed over after the circuit opened at ${opened.at}`);
+  }
+  return out;
+};
+
+/** 6. No fire is skipped for max-instances unless maxInstances runs hold their slots. */
+export const skips: Check = (o) => {
+  const c = o.schedule.config;
+  const out: string[] = [];
+  for (const s of o.skipped) {
+    if (s.reason === 'max-instances' && (s.active < c.maxInstances || s.instances < c.maxInstances)) {
+      out.push(`fire ${s.scheduledAt.getTime()} skipped for max-instances at ${s.at} with ${s.active} run(s) active, ${s.instances} slot(s) held`);
+    }
+    if (s.reason === 'circuit-open' && !o.runs.some((r) => r.summary?.reason === 'circuit-open' && r.ended && after(s, r.ended))) {
+      out.push(`fire ${s.scheduledAt.getTime()} skipped for circuit-open at ${s.at}, but no run had ended circuit-open`);
+    }
+  }
+  return out;
+};
+
+export const ALL_CHECKS: Record<string, Check> = { runsEnd, instances, accounting, reasons, circuit, skips };
+
+/** Throws with every violation found (and the run in question), or returns. */
+export function assertInvariants(o: Observation): void {
+  const found: string[] = [];
+  for (const [name, check] of Object.entries(ALL_CHECKS)) for (const v of check(o)) found.push(`[${name}] ${v}`);
+  if (found.length > 0) throw new Error(`${found.length} invariant violation(s):\n  ${found.slice(0, 20).join('\n  ')}`);
+}
+
+/** For failure reports: a run's story in a line. */
+export function runText(r: RunObs): string {
+  const s = r.summary;
+  return `${r.runId} ${r.started.at}→${r.ended?.at ?? '∞'} ${s ? `${s.status}/${s.reason ?? '-'} ${s.succeeded}+${s.deadLettered}/${s.total}` : 'failed'}`;
+}
