@@ -1,4 +1,4 @@
-import { assign, emit, enqueueActions, fromCallback, sendParent, sendTo, setup } from 'xstate';
+import { and, assign, emit, enqueueActions, fromCallback, not, sendParent, sendTo, setup } from 'xstate';
 import type { Backoff } from './backoff.js';
 import { backoffDelay } from './backoff.js';
 import type { CancelReason } from './deadLetterReason.js';
@@ -31,6 +31,9 @@ export interface WorkerContext extends WorkerInput {
   /** Consecutive starts that failed (reset when a thread becomes ready). */
   startFailures: number;
   stopRequested: boolean;
+  /** The running task was ended with tasks waiting behind it, handed back to the engine: the
+   * thread may have started one of them before it got the abort, so it is not known to be free. */
+  handedBack: boolean;
   /** Incremented at each restart: a new thread each time. */
   generation: number;
 }
@@ -126,6 +129,7 @@ export const workerMachine = setup({
     runningSettled: ({ context, event }) =>
       event.type === 'RESULTS' && event.results.some((r) => r.seq === context.tasks[0]?.seq),
     stopRequested: ({ context }) => context.stopRequested,
+    handedBack: ({ context }) => context.handedBack,
     // The deadline timer fired at armedAt + armedDelay: is the running task past its deadline?
     overdue: ({ context }) => context.tasks.length > 0 && context.armedAt + context.armedDelay >= context.deadlineAt,
   },
@@ -135,7 +139,7 @@ export const workerMachine = setup({
       const [head, ...rest] = context.tasks;
       if (head) enqueue.emit({ type: 'settled', slot: context.slot, task: head, ...params });
       if (rest.length > 0) enqueue.emit({ type: 'returned', slot: context.slot, tasks: rest });
-      enqueue.assign({ tasks: head ? [head] : [] });
+      enqueue.assign({ tasks: head ? [head] : [], handedBack: rest.length > 0 });
     }),
     countFailedStart: assign({ startFailures: ({ context }) => context.startFailures + 1 }),
     requestStop: assign({ stopRequested: true }),
@@ -189,6 +193,7 @@ export const workerMachine = setup({
     armedDelay: 0,
     startFailures: 0,
     stopRequested: false,
+    handedBack: false,
     generation: 0,
   }),
   initial: 'alive',
@@ -337,8 +342,11 @@ export const workerMachine = setup({
           on: {
             RESULTS: [
               { guard: 'stopRequested', target: 'terminating' },
-              // the task honoured its signal: the thread is healthy, no kill needed
-              { guard: 'runningSettled', target: 'idle' },
+              // the task honoured its signal: the thread is healthy, no kill needed...
+              { guard: and(['runningSettled', not('handedBack')]), target: 'idle' },
+              // ...unless tasks were handed back: the thread may have run on into one of them
+              // (it finished just as the abort was sent), which nobody would wait for then
+              { guard: 'runningSettled', target: 'terminating' },
             ],
             EXITED: [{ guard: 'stopRequested', target: '#worker.stopped' }, { target: '#worker.restarting' }],
             STOP: { actions: 'requestStop' },

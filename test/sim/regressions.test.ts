@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { simulate } from './harness.js';
+import { assertInvariants } from './invariants.js';
+import { withText, type Fate, type Schedule, type SimConfig } from './schedule.js';
+
+// Schedules the property tests found once, kept as regular tests (shrunk by fast-check).
+
+const base: SimConfig = {
+  workers: 1,
+  spareWorkers: 1,
+  chunkSize: 2,
+  earlyChunks: 0,
+  chunkFailureRatio: 1,
+  taskMs: 30,
+  chunkMs: 600,
+  batchMs: 600,
+  jobMs: 600,
+  heartbeatMs: undefined,
+  pingMs: undefined,
+  killGraceMs: 1,
+  terminateMs: 10,
+  startMs: 50,
+  attempts: 1,
+  backoffMs: 0,
+  threshold: 3,
+  cooldownMs: 100,
+  intensity: 0,
+  periodMs: 100,
+  maxInstances: 1,
+  coalesce: false,
+  misfireGraceMs: 0,
+  everyMs: 100,
+  latencyMs: 0,
+};
+const ok = (ms: number): Fate => ({ kind: 'ok', ms });
+const instant = Array.from({ length: 6 }, () => [ok(0)]);
+
+describe('regressions found by the simulation', () => {
+  it('bug 1 (fast.sim seed 202): a task handed back when its predecessor timed out must not be blamed for an orphan still running in the thread', async () => {
+    // Six instant tasks teach the engine to hand tasks over in groups. t6 and t7 go to the
+    // thread together; t6 finishes exactly at its 30 ms deadline: the deadline fires first,
+    // t6 is settled `timeout`, t7 is handed back, and `abort(t6)` is posted — but the thread
+    // has already finished t6 and started t7, which abort(t6) does not touch. t6's late
+    // result arrived while aborting, and the slot went idle with t7 still running in its
+    // thread: t8, handed to that slot next, waited behind t7 and was dead-lettered `timeout`
+    // without ever starting. Since the fix (worker.machine.ts) a slot whose running task
+    // ended with tasks handed back is not reused: its thread is replaced.
+    const s: Schedule = withText({
+      config: { ...base, intensity: 5 }, // (shrunk with 0: then the replacement fails the batch, restart-intensity)
+      runs: [[...instant, [ok(30), ok(0)], [ok(150)], [{ kind: 'throw', error: 'data', ms: 0 }]]],
+      starts: [],
+      host: [],
+      horizonMs: 101,
+    });
+    const o = await simulate(s);
+    assertInvariants(o);
+    const letters = o.runs[0]?.letters.map((l) => [l.letter.key, l.letter.reason, l.letter.attempts]);
+    // t6 timed out at its deadline; t7 (150 ms) timed out when it ran again, on the spare; t8
+    // started and failed with its own error
+    expect(letters).toEqual([['1:6', 'timeout', 1], ['1:7', 'timeout', 1], ['1:8', 'error', 1]]);
+    expect(o.runs[0]?.summary?.workerRestarts).toBe(1); // the thread t7 ran on in was replaced
+  });
+
+  it('checker (host.sim seed 404): a host stall longer than the heartbeat window may time out any attempt it overlaps', async () => {
+    // Not a product bug: the 50 ms stall fires the 20 ms heartbeat timer late, before the
+    // heartbeats that would have renewed it are read (as Node does after a blocked loop).
+    const s: Schedule = withText({
+      config: { ...base, spareWorkers: 0, taskMs: 100, chunkMs: 100, batchMs: 800, jobMs: 800, heartbeatMs: 20, threshold: 1 },
+      runs: [[[ok(0), { kind: 'crash', ms: 0 }], [ok(200)], [ok(20), ok(0)]], []],
+      starts: [],
+      host: [{ kind: 'stall', at: 201, ms: 50 }],
+      horizonMs: 201,
+    });
+    const o = await simulate(s);
+    assertInvariants(o);
+    expect(o.runs[0]?.letters.find((l) => l.letter.key === '1:2')?.letter.reason).toBe('timeout');
+  });
+});
