@@ -1,39 +1,113 @@
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, afterEach } from 'vitest';
+import { tempStore, warden, wardenJson } from './cliHelpers.js';
 
-// The built CLI, run as a user runs it (npm test builds first).
-const CLI = fileURLToPath(new URL('../dist/runtime/cli.js', import.meta.url));
+// `warden demo` and the program itself, run as a user runs them (npm test builds first).
 
-function warden(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+const temps: Array<() => void> = [];
+afterEach(() => {
+  for (const c of temps.splice(0)) c();
+});
+
+interface Summary {
+  status: string;
+  reason?: string;
+  total: number;
+  succeeded: number;
+  deadLettered: number;
+  pending: number;
+  byReason: Record<string, number>;
+}
+interface DemoJson {
+  db: string;
+  finished: boolean;
+  runs: Array<{ n: number; runId: string; scheduledAt: string; circuitOpened: boolean; workerRestarts: number; summary: Summary }>;
+  skipped: unknown[];
+  probes: number[];
+  deadLetters: Array<{ id: number; runId: string; reason: string }>;
 }
 
-describe('the warden command', () => {
-  it('demo: hung, crashed and failing tasks are dead-lettered with their reasons, the rest succeed', () => {
-    const r = warden('demo');
-    expect(r.status).toBe(0);
-    const out = r.stdout;
-    const m = /tasks\s+(\d+) total = (\d+) succeeded \+ (\d+) dead-lettered \+ (\d+) pending/.exec(out);
-    expect(m).not.toBeNull();
-    const [total, ok, dead, pending] = (m as RegExpExecArray).slice(1).map(Number) as [number, number, number, number];
-    expect(total).toBe(80);
-    expect(ok + dead + pending).toBe(total);
-    // the grid marks 4 hangs, 1 crash, 1 bad row; the flaky connection succeeds on its retry
-    expect(out).toMatch(/dead letters\s+timeout 4, error 1, crash 1/);
-    expect(out).toMatch(/status\s+partial/);
+const nonZero = (r: Record<string, number>) => Object.fromEntries(Object.entries(r).filter(([, n]) => n > 0));
+
+describe('warden demo', () => {
+  it('--json: three fires on schedule; hung tasks dead-lettered by the heartbeat, a connection-error burst opens the circuit, the next run is the probe and closes it; the file holds it all', async () => {
+    const t = tempStore();
+    temps.push(t.cleanup);
+    const demo = await wardenJson<DemoJson>('demo', '--db', t.path);
+    expect(demo.db).toBe(t.path);
+    expect(demo.finished).toBe(true);
+    expect(demo.skipped).toEqual([]); // no fire skipped: the hung run released its slot
+    expect(demo.runs.map((r) => r.n)).toEqual([1, 2, 3]);
+    const fires = demo.runs.map((r) => Date.parse(r.scheduledAt));
+    expect([fires[1]! - fires[0]!, fires[2]! - fires[1]!]).toEqual([4000, 4000]); // every fire of the schedule ran
+    for (const r of demo.runs) expect(r.summary.succeeded + r.summary.deadLettered + r.summary.pending).toBe(r.summary.total);
+
+    const [hangs, outage, probe] = demo.runs.map((r) => r.summary) as [Summary, Summary, Summary];
+    expect(hangs).toMatchObject({ status: 'partial', total: 40, succeeded: 37, deadLettered: 3 });
+    expect(nonZero(hangs.byReason)).toEqual({ timeout: 2, error: 1 });
+    expect(demo.runs[0]!.workerRestarts).toBeGreaterThanOrEqual(2); // each hung thread killed and replaced
+    expect(outage).toMatchObject({ status: 'aborted', reason: 'circuit-open', succeeded: 30 });
+    expect(Object.keys(nonZero(outage.byReason))).toEqual(['circuit-open']);
+    expect(demo.runs[1]!.circuitOpened).toBe(true);
+    expect(probe).toMatchObject({ status: 'completed', total: 40, succeeded: 40 });
+    expect(demo.probes).toEqual([3]);
+
+    // the dead letters were read back from the file; the reader commands see the same file
+    expect(demo.deadLetters).toHaveLength(hangs.deadLettered + outage.deadLettered);
+    const status = await wardenJson<{ jobs: Array<{ jobId: string; runs: number; deadLetters: { pending: number } }> }>('status', '--db', t.path);
+    expect(status.jobs).toEqual([expect.objectContaining({ jobId: 'hazard-grid', runs: 3, deadLetters: expect.objectContaining({ pending: demo.deadLetters.length }) })]);
   });
 
-  it('an unknown command: usage on stderr, exit code 2', () => {
-    const r = warden('frobnicate');
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown command "frobnicate"/);
-    expect(r.stderr).toMatch(/usage: warden/);
+  it('not on a terminal: plain lines, one per run and chunk event, then the summary table and the dead letters', async () => {
+    const t = tempStore();
+    temps.push(t.cleanup);
+    const r = await warden('demo', '--db', t.path);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(r.stdout).not.toContain('\x1b['); // no ANSI when stdout is a pipe
+    expect(lines.filter((l) => /\] run \d+ {2}started /.test(l))).toHaveLength(3);
+    expect(lines.filter((l) => /\] run 1 {2}chunk \d: /.test(l))).toHaveLength(8);
+    expect(lines.filter((l) => /\] run 1 {2}dead letter \S+ timeout after 2 attempt\(s\): the task sent no heartbeat for 300 ms/.test(l))).toHaveLength(2);
+    expect(lines.some((l) => /\] run 2 {2}circuit opened after 5 consecutive connection failures/.test(l))).toBe(true);
+    expect(lines.some((l) => /\] job {4}circuit closed/.test(l))).toBe(true);
+    expect(lines.filter((l) => /\] run \d {2}finished /.test(l))).toHaveLength(3);
+    // the summary table, from the store
+    expect(lines.some((l) => /^run\s+id\s+started\s+took\s+status\s+tasks\s+ok\s+dead\s+replaced$/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+1\s+hazard-grid#\S+\s.*\spartial\s+40\s+37\s+3\s/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+2\s+hazard-grid#\S+\s.*\saborted \(circuit-open\)\s+40\s+30\s+10\s/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s+3\s+hazard-grid#\S+\s.*\scompleted\s+40\s+40\s+0\s/.test(l))).toBe(true);
+    expect(r.stdout).toMatch(/dead letters \(13, kept in the store\):/);
+    expect(r.stdout).toContain(`warden dlq list --db ${t.path}`);
   });
 
-  it('help: usage, exit code 0', () => {
-    const r = warden('help');
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/demo/);
+  it('--db of a file that exists: refused (exit 2), the file untouched', async () => {
+    const t = tempStore();
+    temps.push(t.cleanup);
+    const r = await warden('demo', '--db', t.dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/already exists; the demo writes a fresh store: pass a new file name/);
+  });
+});
+
+describe('the warden program', () => {
+  it('an unknown command: the error on stderr, exit code 2', async () => {
+    const r = await warden('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('no command: the usage on stderr, exit code 2', async () => {
+    const r = await warden();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Usage: warden/);
+  });
+
+  it('--help and help <command>: usage with the exit codes, exit code 0', async () => {
+    const r = await warden('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['demo', 'status', 'runs', 'dlq']) expect(r.stdout).toContain(c);
+    expect(r.stdout).toMatch(/Exit codes:\n\s+0 .*\n\s+1 .*\n\s+2 /);
+    const sub = await warden('help', 'dlq');
+    expect(sub.code).toBe(0);
+    for (const c of ['list', 'show', 'replay', 'purge']) expect(sub.stdout).toContain(c);
   });
 });
