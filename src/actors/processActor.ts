@@ -6,14 +6,11 @@ import { WorkerMemoryError } from '../errors/WorkerMemoryError.js';
 import type { ThreadInput } from '../machines/worker.machine.js';
 import type { SerializedError, ThreadCommand } from '../machines/workerProtocol.js';
 import { trackProcess } from './processRegistry.js';
-import { processRss } from './processRss.js';
+import { watchProcessMemory } from './processMemoryWatch.js';
 import { serializeError, workerMessages, type WorkerMessage } from './workerMessages.js';
 import type { WorkerLogic, WorkerLogicFactory, WorkerLogicOptions } from './workerLogic.js';
 
 const ENTRY = fileURLToPath(new URL('./processEntry.mjs', import.meta.url));
-
-/** How often a capped process's resident memory is read. */
-export const MEMORY_CHECK_MS = 100;
 
 /** After its exit, how long a process's stderr and IPC channel may take to close before the exit is reported anyway
  * (something it started may still hold the pipe). */
@@ -29,7 +26,7 @@ const MB = 1024 * 1024;
 
 export interface ProcessSettings {
   /** Cap on each worker process: its V8 heap limit (`--max-old-space-size`) and its resident
-   * memory, read every MEMORY_CHECK_MS; over it the process is killed. */
+   * memory (processMemoryWatch.ts); over it the process is killed. */
   maxMemoryMb?: number | undefined;
   /** After SIGTERM, how long before SIGKILL. */
   killAfterMs: number;
@@ -91,8 +88,8 @@ function oneProcess(opts: WorkerLogicOptions, settings: ProcessSettings): Worker
     let outOfHeap = false;
     let terminating = false;
     let killTimer: unknown;
-    let memoryTimer: unknown;
     let closeTimer: unknown;
+    let stopWatch = () => {};
 
     const signalGroup = (signal: NodeJS.Signals) => {
       if (pid === undefined) return;
@@ -137,27 +134,19 @@ function oneProcess(opts: WorkerLogicOptions, settings: ProcessSettings): Worker
     child.on('exit', (code, signal) => {
       exit = { code, signal };
       clock.clearTimeout(killTimer);
-      clock.clearTimeout(memoryTimer);
+      stopWatch();
       signalGroup('SIGKILL'); // whatever its tasks started and left behind
       closeTimer = clock.setTimeout(report, CLOSE_WAIT_MS);
     });
     child.on('close', report);
 
     if (cap !== undefined && pid !== undefined) {
-      const check = () => {
-        memoryTimer = clock.setTimeout(async () => {
-          const rss = await processRss(pid);
-          if (exit) return;
-          if (rss !== undefined && rss > cap * MB) {
-            memoryError = memory(`the worker process used ${Math.ceil(rss / MB)} MB of memory, over its cap of ${cap} MB (maxMemoryMb)`);
-            log.error({ pid, rssMb: Math.round(rss / MB), maxMemoryMb: cap }, 'worker process over its memory cap: killed');
-            signalGroup('SIGKILL');
-            return;
-          }
-          check();
-        }, MEMORY_CHECK_MS);
-      };
-      check();
+      stopWatch = watchProcessMemory(pid, cap, clock, (rss) => {
+        if (exit) return;
+        memoryError = memory(`the worker process used ${Math.ceil(rss / MB)} MB of memory, over its cap of ${cap} MB (maxMemoryMb)`);
+        log.error({ pid, rssMb: Math.ceil(rss / MB), maxMemoryMb: cap }, 'worker process over its memory cap: killed');
+        signalGroup('SIGKILL');
+      });
     }
 
     const post = (m: Serializable) => {
@@ -206,8 +195,8 @@ function oneProcess(opts: WorkerLogicOptions, settings: ProcessSettings): Worker
 
     return () => {
       clock.clearTimeout(killTimer);
-      clock.clearTimeout(memoryTimer);
       clock.clearTimeout(closeTimer);
+      stopWatch();
       if (!exit) signalGroup('SIGKILL');
     };
   });
