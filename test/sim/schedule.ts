@@ -34,6 +34,10 @@ export type HostEvent =
   | { kind: 'runNow'; at: number }
   /** `warden.close({ graceMs })`. */
   | { kind: 'close'; at: number; graceMs: number };
+// TODO(store): a `storeFails { at, ms }` host event once the SQLite store is wired into the
+// warden: make its writes throw for `ms` (the harness creates the warden with store 'memory'
+// from vitest's WARDEN_STORE), and check that runs still end, counts still add up and the
+// failure is reported; not simulated yet (the store is being built in parallel).
 
 export interface SimConfig {
   workers: number;
