@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { Command } from 'commander';
 import { EXIT } from './exitCodes.js';
 import { formatTime } from './formatTime.js';
-import { integerIn } from './parseArgs.js';
+import { letterId } from './parseArgs.js';
 import { printJson, printLines } from './print.js';
 import { storePathOption } from './storePathOption.js';
 import { withStoreFile } from './withStoreFile.js';
@@ -11,7 +11,7 @@ import { withStoreFile } from './withStoreFile.js';
 export function dlqShowCommand(): Command {
   return new Command('show')
     .description('one dead letter with its decoded input and error')
-    .argument('<id>', 'the letter id (see `warden dlq list`)', integerIn(1, Number.MAX_SAFE_INTEGER))
+    .argument('<id>', 'the letter id (see `warden dlq list`)', letterId)
     .addOption(storePathOption())
     .option('--json', 'print JSON')
     .action((id: number, o: { db?: string; json?: boolean }) => {

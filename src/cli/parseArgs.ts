@@ -14,6 +14,12 @@ export function integerIn(min: number, max: number): (value: string) => number {
   };
 }
 
+/** One dead-letter id. */
+export function letterId(value: string): number {
+  if (!/^\d{1,15}$/.test(value.trim()) || Number(value) < 1) throw new InvalidArgumentError('Pass a dead-letter id, a positive integer (see `warden dlq list`).');
+  return Number(value);
+}
+
 /** Dead-letter ids: `3`, `1,2,7` (positive integers, comma-separated). */
 export function idList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());

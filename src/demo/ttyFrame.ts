@@ -21,6 +21,7 @@ export function ttyFrame(s: DemoState, now: number, next: { fireAt: number; n: n
 function runLine(r: DemoRun, chunksPerRun: number): string {
   const total = r.summary?.total ?? DEMO_POINTS;
   const { settled, succeeded } = settledTasks(r);
+  const dead = r.summary ? r.summary.deadLettered : Math.max(r.deadLettered, settled - succeeded); // letters arrive just after their chunk's end
   const filled = total === 0 ? BAR : Math.round((settled / total) * BAR);
   const bar = `${GREEN}${'█'.repeat(filled)}${RESET}${DIM}${'░'.repeat(BAR - filled)}${RESET}`;
   const cells = Array.from({ length: Math.max(chunksPerRun, r.chunks.length) }, (_, i) => {
@@ -31,5 +32,5 @@ function runLine(r: DemoRun, chunksPerRun: number): string {
   const status = r.summary
     ? `${r.summary.status}${r.summary.reason ? ` (${r.summary.reason})` : ''}: ${letterSummary(r.summary.byReason)}`
     : `running${r.circuitOpened ? `, ${RED}circuit open${RESET}` : ''}${r.workerRestarts ? `, ${r.workerRestarts} worker(s) replaced` : ''}`;
-  return `run ${r.n} ${bar} ${String(settled).padStart(2)}/${total} ${cells} ok ${String(succeeded).padStart(2)} dead ${String(r.deadLettered).padStart(2)}  ${status}`;
+  return `run ${r.n} ${bar} ${String(settled).padStart(2)}/${total} ${cells} ok ${String(succeeded).padStart(2)} dead ${String(dead).padStart(2)}  ${status}`;
 }
