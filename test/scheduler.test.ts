@@ -16,7 +16,7 @@ describe('the postmortem, reproduced', () => {
   it('a run hung on a dead database ends at its job budget; the next fire runs on time; the slot is free again', async () => {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, inspectTasks: true, store: 'memory' });
     const log = eventLog(warden);
     let runs = 0;
     warden.defineJob({
@@ -86,7 +86,7 @@ describe('maxInstances 2, through the warden', () => {
   it('two overlapping fires both run; a third while both are busy is skipped (max-instances); the count goes back to 0', async () => {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, inspectTasks: true, store: 'memory' });
     const log = eventLog(warden);
     let runs = 0;
     warden.defineJob({
@@ -162,7 +162,7 @@ describe('close()', () => {
   function hungJob() {
     const clock = new SimulatedClock();
     const watch = busyWatcher();
-    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, store: 'memory' });
+    const warden = createWarden({ clock, logger: quiet, inspect: watch.inspect, inspectTasks: true, store: 'memory' });
     const log = eventLog(warden);
     return { clock, watch, warden, log };
   }
