@@ -43,7 +43,7 @@ describe('a store file that is missing, not SQLite, not a Warden store, or newer
     d.close();
     for (const cmd of [['status'], ['dlq', 'purge', '--all']]) {
       const r = await warden(...cmd, '--db', foreign);
-      expect(r.code).toBe(2);
+      expect(r.code, `${cmd.join(' ')}: ${r.stderr}${r.stdout}`).toBe(2);
       expect(r.stderr).toContain(`${foreign} is not a Warden store`);
     }
     const check = new Database(foreign, { readonly: true });

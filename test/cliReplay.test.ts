@@ -51,8 +51,9 @@ describe('warden dlq replay --jobs <module>', () => {
     expect(first).toMatchObject({ jobId: 'grid', replayed: 3, unreadable: [], result: { status: 'failed', total: 3, succeeded: 0, deadLettered: 3 } }); // its one chunk failed whole: an early chunk
     const afterFirst = await list(t.path);
     expect(afterFirst.slice(0, 3).map((l) => l.replayRunId)).toEqual([first.runId, first.runId, first.runId]);
-    const fresh = afterFirst.slice(3);
-    expect(fresh.map((l) => [l.key, l.replayOf, l.runId])).toEqual(original.map((l) => [l.key, l.id, first.runId]));
+    const fresh = afterFirst.slice(3); // in the order the replay's tasks failed
+    const byOld = [...fresh].sort((a, b) => a.replayOf! - b.replayOf!);
+    expect(byOld.map((l) => [l.key, l.replayOf, l.runId])).toEqual(original.map((l) => [l.key, l.id, first.runId]));
 
     // --job again takes only letters not replayed yet: the 3 new ones; fix the cause first
     writeFileSync(`${t.path}.gate`, '');

@@ -39,7 +39,7 @@ export function dlqReplayCommand(): Command {
       const path = resolveDbPath(o.db);
       openStoreFile(path).close(); // a missing or foreign file: exit 2 before any job code loads
       const [{ default: pino }, { createWarden }] = await Promise.all([import('pino'), import('../runtime/createWarden.js')]); // loaded when used
-      const logger = pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+      const logger = pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'error' }, pino.destination(2));
       const warden = createWarden({ store: `sqlite:${path}`, logger });
       try {
         const defined = await loadJobs(warden, o.jobs);

@@ -13,8 +13,9 @@ export function dlqShowCommand(): Command {
     .description('one dead letter with its decoded input and error')
     .argument('<id>', 'the letter id (see `warden dlq list`)', letterId)
     .addOption(storePathOption())
+    .option('--stack', "print the error's stack too (JSON always has it)")
     .option('--json', 'print JSON')
-    .action((id: number, o: { db?: string; json?: boolean }) => {
+    .action((id: number, o: { db?: string; stack?: boolean; json?: boolean }) => {
       withStoreFile(o.db, (store) => {
         const letter = store.deadLetters.get(id);
         if (!letter) {
@@ -33,7 +34,7 @@ export function dlqShowCommand(): Command {
           `replayed      ${letter.replayedAt ? `${formatTime(letter.replayedAt)} by ${letter.replayRunId ?? '?'}` : 'no'}`,
           `error         ${e.name}${e.code !== undefined ? ` [${String(e.code)}]` : ''}: ${e.message}`,
           `input         ${letter.payload.ok ? inspect(letter.payload.input, { depth: 4, breakLength: 100, colors: false }) : `unreadable: ${letter.payload.error.message}`}`,
-          ...(e.stack ? ['', e.stack] : []),
+          ...(o.stack && e.stack ? ['', e.stack] : []),
         ]);
       });
     });

@@ -36,7 +36,7 @@ function statusLines(path: string, jobs: JobOverview[]): string[] {
   const lines = [`store ${path}`, '', ...formatTable(['job', 'runs', 'last run', 'started', 'running', 'next fire', 'dead letters to replay'], rows)];
   for (const j of jobs) {
     for (const r of j.running) {
-      const host = r.hostAlive === false ? `host ${r.host} is gone: a warden started on this file resumes it` : `host ${r.host}`;
+      const host = r.hostAlive === false ? `host ${r.host} is gone: the next warden started on this file recovers the run (its job's onInterrupted)` : `host ${r.host}`;
       lines.push(`  running  ${r.id}  since ${formatTime(r.startedAt)}  (${host})`);
     }
   }
