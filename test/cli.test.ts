@@ -79,12 +79,15 @@ describe('warden demo', () => {
     expect(r.stdout).toContain(`warden dlq list --db ${t.path}`);
   });
 
-  it('--db of a file that exists: refused (exit 2), the file untouched', async () => {
+  it('--db of a file that exists, or in a directory that does not: refused (exit 2)', async () => {
     const t = tempStore();
     temps.push(t.cleanup);
     const r = await warden('demo', '--db', t.dir);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/already exists; the demo writes a fresh store: pass a new file name/);
+    const nowhere = await warden('demo', '--db', `${t.dir}/no/such/dir/demo.db`);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toContain(`the directory ${t.dir}/no/such/dir does not exist: create it`);
   });
 });
 

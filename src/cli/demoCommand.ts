@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { DemoOutput } from '../demo/runDemo.js';
 import { CliError } from './CliError.js';
@@ -17,6 +17,7 @@ export function demoCommand(): Command {
     .action(async (o: { db?: string; plain?: boolean; json?: boolean }) => {
       const db = o.db === undefined ? join(tmpdir(), `warden-demo-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-${process.pid}.db`) : resolve(o.db);
       if (existsSync(db)) throw new CliError(`--db ${o.db ?? db}: ${db} already exists; the demo writes a fresh store: pass a new file name, or leave --db out for a temp file`);
+      if (!existsSync(dirname(db))) throw new CliError(`--db ${o.db ?? db}: the directory ${dirname(db)} does not exist: create it, or pass a file in an existing directory`);
       const output: DemoOutput = o.json ? 'json' : o.plain || !process.stdout.isTTY ? 'plain' : 'tty';
       const { runDemo } = await import('../demo/runDemo.js'); // loaded when used: the read commands start faster
       const r = await runDemo(db, output);

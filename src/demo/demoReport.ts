@@ -11,7 +11,7 @@ export interface DemoStored {
 }
 
 /** The summary table (from the store), the dead letters, and what each run shows. */
-export function demoReport(s: DemoState, stored: DemoStored, db: string): string[] {
+export function demoReport(s: DemoState, stored: DemoStored, db: string, finished: boolean): string[] {
   const runNo = new Map(stored.runs.map((r, i) => [r.id, i + 1]));
   const live = new Map(s.runs.map((r) => [r.runId, r]));
   const runRows = stored.runs.map((r) => {
@@ -37,7 +37,7 @@ export function demoReport(s: DemoState, stored: DemoStored, db: string): string
     `dead letters (${stored.letters.length}, kept in the store):`,
     ...(letterRows.length > 0 ? formatTable(['id', 'run', 'key', 'reason', 'tries', 'error'], letterRows).map((l) => `  ${l}`) : ['  none']),
     '',
-    ...story(s),
+    ...story(s, finished),
     '',
     `store: ${db}`,
     `  warden status --db ${db}`,
@@ -47,7 +47,7 @@ export function demoReport(s: DemoState, stored: DemoStored, db: string): string
 }
 
 /** One line per run saying what it shows, from what happened (not from a script). */
-function story(s: DemoState): string[] {
+function story(s: DemoState, finished: boolean): string[] {
   const lines = s.runs.map((r) => {
     const m = r.summary;
     if (!m) return `run ${r.n}: did not finish`;
@@ -60,7 +60,8 @@ function story(s: DemoState): string[] {
     return `run ${r.n}: ${parts.join('; ')}`;
   });
   for (const k of s.skipped) lines.push(`a fire was ${k.reason === 'missed' ? 'missed' : `skipped (${k.reason})`}`);
-  if (s.skipped.length === 0 && s.runs.length > 0) lines.push(`every fire ran: no run was ever skipped for "maximum number of running instances reached"`);
+  if (!finished) lines.push('the demo was stopped before its fires were handled (Ctrl-C, or its 50 s bound): the running run was aborted');
+  else if (s.skipped.length === 0 && s.runs.length > 0) lines.push(`every fire ran: no run was ever skipped for "maximum number of running instances reached"`);
   return lines.concat(letterSummaryLine(s));
 }
 

@@ -17,7 +17,7 @@ export interface DemoResult {
   state: DemoState;
   stored: DemoStored;
   durationMs: number;
-  /** False when the demo had to stop before its fires were handled (its own 50 s bound). */
+  /** False when the demo stopped before its fires were handled (Ctrl-C, or its own 50 s bound). */
   finished: boolean;
 }
 
@@ -58,18 +58,21 @@ export async function runDemo(db: string, output: DemoOutput): Promise<DemoResul
   };
   listen(warden, t0, onEvent);
   const bound = setTimeout(() => settle(false), DEMO_LIMIT_MS);
+  const interrupt = () => settle(false); // Ctrl-C: stop the runs, then report what happened so far
+  process.once('SIGINT', interrupt);
 
   redraw();
   await warden.start();
   const finished = await done;
   clearTimeout(bound);
+  process.off('SIGINT', interrupt);
   await warden.close({ graceMs: 0 });
   if (ticker) clearInterval(ticker);
   redraw();
   screen?.end();
 
   const stored = readBack(db);
-  out(demoReport(state, stored, db));
+  out(demoReport(state, stored, db, finished));
   return { db, state, stored, durationMs: Date.now() - t0, finished };
 }
 
