@@ -17,7 +17,7 @@ import pino from 'pino';
 import { requireDist, scaled } from './lib.mjs';
 
 requireDist();
-const { createWarden } = await import('../dist/index.js');
+const { createWarden, runBatch } = await import('../dist/index.js');
 const { openSqliteStore } = await import('../dist/store/openSqliteStore.js');
 const { encodeInput } = await import('../dist/store/payload.js');
 
@@ -97,16 +97,26 @@ async function run(store) {
   if (s.total !== TASKS) throw new Error(`expected ${TASKS} tasks, got ${JSON.stringify(s)}`);
   return { ms, letters: s.deadLettered };
 }
+/** The same batch through runBatch alone: no warden, no store, no metrics (the floor). */
+async function bare() {
+  const t0 = performance.now();
+  const s = await runBatch({ task, workers: 2, chunkSize: 1000, timeouts: { taskMs: 30_000 }, logger: pino({ level: 'silent' }), source: Array.from({ length: TASKS }, (_, i) => i) });
+  if (s.total !== TASKS) throw new Error('bad run');
+  return performance.now() - t0;
+}
 await run('memory'); // warm-up
 const mem = [];
 const file = [];
+const alone = [];
 let lettersPerRun = 0;
 for (let n = 0; n < RUNS; n++) {
+  alone.push(await bare());
   mem.push((await run('memory')).ms);
   const r = await run(`sqlite:${join(dir, `run-${n}.db`)}`);
   file.push(r.ms);
   lettersPerRun = r.letters;
 }
 console.log(`\n2. a run of ${fmt(TASKS)} no-op tasks (${fmt(lettersPerRun)} dead letters, chunks of 1000), 2 workers, ms, median of ${RUNS}`);
-console.log(`store 'memory': ${fmt(median(mem))} ms   store file: ${fmt(median(file))} ms   file/memory: ${(median(file) / median(mem)).toFixed(3)}`);
+console.log(`runBatch alone: ${fmt(median(alone))} ms   warden, store 'memory': ${fmt(median(mem))} ms   warden, store file: ${fmt(median(file))} ms`);
+console.log(`file/memory: ${(median(file) / median(mem)).toFixed(3)}   memory/runBatch alone (warden layer: metrics, events, run rows): ${(median(mem) / median(alone)).toFixed(3)}`);
 rmSync(dir, { recursive: true, force: true });
