@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { killHosts, spawnHost } from './hostProcess.js';
 import { allDead, isAlive, readPid, until } from './isolationHelpers.js';
 
 // No orphan processes, ever: a real host (test/fixtures/isolationHost.mjs, on the built
@@ -12,12 +11,11 @@ import { allDead, isAlive, readPid, until } from './isolationHelpers.js';
 // execSync('sleep 1000'), so they cannot even see their IPC channel close. Whatever ends
 // the host, every worker process and every `sleep` they started must be gone.
 const HOST = fileURLToPath(new URL('./fixtures/isolationHost.mjs', import.meta.url));
-const spawned: ChildProcess[] = [];
 const dirs: string[] = [];
 const leftovers: number[] = [];
 
 afterEach(() => {
-  for (const c of spawned.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  killHosts();
   for (const pid of leftovers.splice(0)) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -25,44 +23,21 @@ afterEach(() => {
 function host(mode: 'sigkill' | 'sigterm' | 'crash') {
   const dir = mkdtempSync(join(tmpdir(), 'warden-host-'));
   dirs.push(dir);
-  const child = spawn(process.execPath, [HOST, mode, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  spawned.push(child);
-  const lines: string[] = [];
-  let waiters: Array<() => void> = [];
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
+  const h = spawnHost(HOST, [mode, dir]);
   const sleepPids = () => readdirSync(dir).map((f) => readPid(join(dir, f))).filter((p): p is number => p !== undefined);
   /** Every process the host's workers were or started: the worker pids it printed and the sleeps' pid files. */
   const pids = () => {
-    const workers = lines.filter((l) => l.startsWith('pid ')).map((l) => Number(l.slice(4)));
+    const workers = h.lines.filter((l) => l.startsWith('pid ')).map((l) => Number(l.slice(4)));
     const sleeps = sleepPids();
     leftovers.push(...workers, ...sleeps);
     return { workers, sleeps };
   };
   return {
-    child,
-    lines,
-    exited,
+    ...h,
     pids,
     sleepPids,
-    stderr: () => stderr,
     /** Resolves once a line equal to `want` has been printed (or the host exited). */
-    line(want: string): Promise<void> {
-      return new Promise((resolve) => {
-        const check = () => (lines.includes(want) || child.exitCode !== null ? resolve() : waiters.push(check));
-        void exited.then(() => resolve());
-        check();
-      });
-    },
+    line: (want: string): Promise<unknown> => h.line((l) => l === want).catch(() => undefined),
   };
 }
 
