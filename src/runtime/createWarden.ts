@@ -7,7 +7,7 @@ import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
 import { replayPlan } from './replayPlan.js';
 import { resolveStorePath, type StoreOption } from './storeOption.js';
-import { WardenStorage } from './wardenStorage.js';
+import { WardenStorage, type StoreFaults } from './wardenStorage.js';
 import type { StorePayloadError } from '../errors/StorePayloadError.js';
 import type { PurgeFilter, ReplaySelection } from '../store/deadLetterAdmin.js';
 import type { DeadLetterFilter, Page, StoredChunk, StoredDeadLetter, StoredDeadLetterSummary, StoredRun } from '../store/types.js';
@@ -120,14 +120,22 @@ export function createWarden(options: WardenOptions = {}): Warden {
   return createWardenWith(options, {});
 }
 
-/** createWarden with internal overrides (the simulation's worker); not exported from the package. */
-export function createWardenWith(options: WardenOptions, internals: RunInternals): Warden {
+/** What the simulation can set on a warden that is not part of the public options. */
+export interface WardenInternals {
+  /** The simulation's worker (see RunInternals). */
+  workerLogic?: RunInternals['workerLogic'];
+  /** The simulation's store faults: writes that fail for a while. */
+  storeFaults?: StoreFaults | undefined;
+}
+
+/** createWarden with internal overrides (the simulation's worker and store faults); not exported from the package. */
+export function createWardenWith(options: WardenOptions, internals: WardenInternals): Warden {
   const logger = options.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' });
   const workers = options.workers === undefined ? undefined : integerAtLeast('options.workers', options.workers, 1, '4');
   const events = new TypedEmitter<WardenEvents>(logger);
   const storePath = resolveStorePath(options.store);
   const runClock = options.runClock ?? systemClock;
-  const storage = new WardenStorage(storePath, runClock, logger, events);
+  const storage = new WardenStorage(storePath, runClock, logger, events, internals.storeFaults);
   const clock = options.clock ?? systemClock;
   const metrics = new WardenMetrics(events, { processMetrics: options.processMetrics === true });
   const status = createStatusStore(storePath);
@@ -218,7 +226,7 @@ export function createWardenWith(options: WardenOptions, internals: RunInternals
         closing: closing !== undefined,
         lastTickAt,
         storeFailing: !status.getSnapshot().context.store.ok && storage.writer.pending > 0,
-        probeStore: () => storage.store.db.transaction(() => undefined).immediate(),
+        probeStore: () => storage.probe(),
       });
       if (h.ok) status.trigger.storeOk();
       return h;

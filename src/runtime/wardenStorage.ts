@@ -26,6 +26,19 @@ export function hostAliveElsewhere(host: string): boolean {
   }
 }
 
+/**
+ * Store faults, for the simulation (internal: not exported from the package, not public API).
+ * `before` is called before each store operation: every `attempt(operation)` (some only
+ * buffer: `write dead letter`, `write progress`), each transaction of the writer
+ * (`'write rows'`: its letters and chunks) and health's probe (`'probe'`); it throws to make
+ * that operation fail as a failing disk would. `closing` sees the store once, after the last
+ * flush, just before it closes: what it holds then, and the rows it could not write.
+ */
+export interface StoreFaults {
+  before(operation: string): void;
+  closing?(store: SqliteStore, unwritten: number): void;
+}
+
 /** A warden's open store and its one writer. Store failures are logged and reported, never thrown into a run. */
 export class WardenStorage {
   readonly store: SqliteStore;
@@ -37,14 +50,17 @@ export class WardenStorage {
     clock: WardenClock,
     private readonly log: Logger,
     private readonly events: TypedEmitter<WardenEvents>,
+    private readonly faults?: StoreFaults | undefined,
   ) {
     this.store = openSqliteStore(path);
-    this.writer = this.store.writer({ clock, onError: (err) => this.failed('flush', err) });
+    const beforeFlush = faults ? () => faults.before('write rows') : undefined;
+    this.writer = this.store.writer({ clock, onError: (err) => this.failed('flush', err), beforeFlush });
   }
 
   /** Runs a store write; a failure is logged and emitted as `store.failed`, and `fallback` returned. */
   attempt<T>(operation: string, write: () => T, fallback: T): T {
     try {
+      this.faults?.before(operation);
       return write();
     } catch (err) {
       this.failed(operation, err);
@@ -57,10 +73,17 @@ export class WardenStorage {
     this.events.emit('store.failed', { operation, error });
   }
 
+  /** Throws when the store cannot take a write now (health's probe). */
+  probe(): void {
+    this.faults?.before('probe');
+    this.store.db.transaction(() => undefined).immediate();
+  }
+
   /** Writes what is buffered, then closes the file. Never throws: rows that cannot be written are reported (`store.failed`) and counted in the log. */
   close(): void {
     this.attempt('flush', () => this.writer.flush(), 0);
     const unwritten = this.writer.pending;
+    this.faults?.closing?.(this.store, unwritten);
     try {
       this.store.close();
     } catch (err) {

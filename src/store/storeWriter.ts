@@ -22,6 +22,8 @@ export interface StoreWriterOptions {
   clock?: WardenClock | undefined;
   /** A timed flush failed (the rows stay buffered and are tried again at the next one). */
   onError?: ((err: unknown) => void) | undefined;
+  /** Called before each transaction a flush writes; throwing fails the flush (the simulation's store faults). */
+  beforeFlush?: (() => void) | undefined;
 }
 
 /** Columns of a dead_letters INSERT, and rows per multi-row INSERT (50 × 15 = 750 parameters, under SQLite's limit). */
@@ -62,6 +64,7 @@ export class StoreWriter {
   readonly #flushMs: number;
   readonly #clock: WardenClock | undefined;
   readonly #onError: ((err: unknown) => void) | undefined;
+  readonly #beforeFlush: (() => void) | undefined;
   readonly #insert: Statement<Row>;
   /** The same INSERT for MULTI rows at once: one call into SQLite per MULTI rows (about 1.5× the rows/s). */
   readonly #insertMany: Statement<unknown[]>;
@@ -78,6 +81,7 @@ export class StoreWriter {
     this.#flushMs = Math.max(0, options.flushMs ?? 50);
     this.#clock = options.clock;
     this.#onError = options.onError;
+    this.#beforeFlush = options.beforeFlush;
     const columns = `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
          error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of) VALUES `;
     const values = `(${Array(COLUMNS).fill('?').join(', ')})`;
@@ -172,6 +176,7 @@ export class StoreWriter {
     if (this.#buffer.length === 0 && this.#chunks.length === 0) return 0;
     const rows = this.#buffer;
     const chunks = this.#chunks;
+    this.#beforeFlush?.();
     this.#writeAll(rows, chunks); // throws: rows stay buffered
     this.#buffer = [];
     this.#chunks = [];
