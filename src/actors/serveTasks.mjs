@@ -4,6 +4,8 @@
 // lines, and answers pings. Plain JavaScript (see workerEntry.mjs); no timers: every wait
 // is the supervisor's.
 
+import { TaskCtx } from './taskCtx.mjs';
+
 /** @typedef {{ name: string, message: string, code?: string | number, stack?: string }} SerializedError */
 /** @typedef {{ seq: number, key: string, input: unknown, attempt: number }} Task */
 /**
@@ -40,28 +42,13 @@ export async function serveTasks(moduleUrl, channel) {
   /** @type {Task[]} */
   let queue = [];
   let head = 0;
-  /** @type {{ seq: number, controller: AbortController } | undefined} */
+  /** The running task's context. @type {TaskCtx | undefined} */
   let current;
-
-  /** @param {number} seq @param {string} level */
-  const logger = (seq, level) => (/** @type {string} */ msg, /** @type {unknown} */ data) => post({ t: 'log', seq, level, msg, data });
 
   /** @param {Task} m */
   async function runOne(m) {
-    const controller = new AbortController();
-    current = { seq: m.seq, controller };
-    const ctx = {
-      signal: controller.signal,
-      key: m.key,
-      attempt: m.attempt,
-      heartbeat: (/** @type {unknown} */ progress) => post({ t: 'hb', seq: m.seq, progress }),
-      log: {
-        debug: logger(m.seq, 'debug'),
-        info: logger(m.seq, 'info'),
-        warn: logger(m.seq, 'warn'),
-        error: logger(m.seq, 'error'),
-      },
-    };
+    const ctx = new TaskCtx(m, post);
+    current = ctx;
     try {
       await task(m.input, ctx);
       post(m.seq); // a success is just its number: the cheapest message to send and receive
@@ -115,8 +102,8 @@ export async function serveTasks(moduleUrl, channel) {
         // The supervisor has given up on the running task: what waits behind it goes back.
         queue = [];
         head = 0;
-        if (current && current.seq === m.seq) {
-          current.controller.abort(Object.assign(new Error('the task was aborted by its supervisor'), { name: 'AbortError' }));
+        if (current && current.isFor(m.seq)) {
+          current.abort(Object.assign(new Error('the task was aborted by its supervisor'), { name: 'AbortError' }));
         }
         break;
       case 'ping':
