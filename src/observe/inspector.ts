@@ -1,9 +1,7 @@
-import { createInspector } from '@statelyai/inspect';
 import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 import { OptionError } from '../errors/OptionError.js';
 import { describe } from '../runtime/validate.js';
-import { WsInspectorAdapter } from './wsInspectorAdapter.js';
 
 /** An inspector such as one from @statelyai/inspect: its `inspect` observer (or function), and `stop()`. */
 export interface InspectorLike {
@@ -26,6 +24,42 @@ export function isTaskEvent(e: InspectionEvent): boolean {
   return type.startsWith('xstate.after.') && String((e.actorRef as { id?: unknown }).id ?? '').startsWith('worker-');
 }
 
+/** Events kept while the WebSocket inspector loads (the adapter itself keeps the last 200 until it connects). */
+const MAX_EARLY = 200;
+
+/**
+ * The WebSocket inspector, imported on first use (ws and @statelyai/inspect cost a host that
+ * never inspects about 8 MB). Events sent before it is loaded are kept (the last MAX_EARLY)
+ * and handed to it in order; after close() it is never started.
+ */
+function lazyWsInspector(url: string, log: Logger): { next: (e: InspectionEvent) => void; close: () => void } {
+  let live: { next: (e: InspectionEvent) => void; stop: () => void } | undefined;
+  let closed = false;
+  let early: InspectionEvent[] = [];
+  void import('./wsInspector.js').then(
+    ({ startWsInspector }) => {
+      if (closed) return;
+      live = startWsInspector(url, log);
+      for (const e of early) live.next(e);
+      early = [];
+    },
+    (err: unknown) => log.error({ err }, 'the inspector could not be loaded'),
+  );
+  return {
+    next: (e) => {
+      if (live) return live.next(e);
+      if (closed) return;
+      early.push(e);
+      if (early.length > MAX_EARLY) early.shift();
+    },
+    close: () => {
+      closed = true;
+      early = [];
+      live?.stop();
+    },
+  };
+}
+
 /** A resolved inspector: the callback for every actor, and what close() calls. */
 export interface ResolvedInspector {
   inspect: (event: InspectionEvent) => void;
@@ -44,11 +78,7 @@ export function resolveInspector(option: unknown, tasks: boolean, log: Logger): 
   if (typeof value === 'function') next = value as (e: InspectionEvent) => void;
   else if (typeof value === 'string') {
     if (!/^wss?:\/\//.test(value)) throw new OptionError('options.inspect', `is not a WebSocket URL (got ${describe(value)})`, "pass 'ws://127.0.0.1:8080' (an inspector server), a function, or an inspector");
-    const adapter = new WsInspectorAdapter(value, log);
-    const inspector = createInspector(adapter);
-    inspector.start();
-    next = (e) => inspector.inspect.next?.(e);
-    close = () => inspector.stop();
+    ({ next, close } = lazyWsInspector(value, log));
     log.info({ url: value }, 'sending machine events to the inspector');
   } else if (value !== null && typeof value === 'object' && 'inspect' in value) {
     const i = value as InspectorLike;

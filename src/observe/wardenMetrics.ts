@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Counter, Histogram, Registry } from 'prom-client';
+import { lazyRequire } from '../runtime/lazyRequire.js';
 import type { TypedEmitter } from '../runtime/typedEmitter.js';
 import type { WardenEvents } from '../runtime/wardenEvents.js';
 import type { RunObserver } from './runObserver.js';
@@ -28,18 +29,22 @@ export const METRIC_NAMES = [
   'warden_job_next_fire_timestamp_seconds',
 ] as const;
 
+/** prom-client, loaded when the first warden is created (not by `runBatch`). */
+const promClient = lazyRequire<typeof import('prom-client')>('prom-client');
+
 /**
  * The warden's Prometheus metrics, on a registry of its own (several wardens in one
  * process do not mix). Fed by the warden's typed events, plus task times and dependency
  * errors from each run's observer.
  */
 export class WardenMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   private readonly taskSeconds: Histogram<'job'>;
   private readonly trips: Counter<'job'>;
 
   constructor(events: TypedEmitter<WardenEvents>, options: { processMetrics?: boolean } = {}) {
-    const r = this.registry;
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
+    const r = (this.registry = new Registry());
     const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Counter<L>({ name, help, labelNames, registers: [r] });
     const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[]) => new Gauge<L>({ name, help, labelNames, registers: [r] });
     if (options.processMetrics) collectDefaultMetrics({ register: r, prefix: 'warden_process_' });

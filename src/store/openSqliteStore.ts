@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyRequire } from '../runtime/lazyRequire.js';
 import { DeadLetterAdmin } from './deadLetterAdmin.js';
 import { DeadLetterReader } from './deadLetterReader.js';
 import { JobStateStore } from './jobStateStore.js';
@@ -7,6 +8,9 @@ import { StoreWriter, type StoreWriterOptions } from './storeWriter.js';
 import { checkReadable, migrate } from './migrate.js';
 import { DEFAULT_MAX_INPUT_BYTES } from './payload.js';
 import { RunStore } from './runStore.js';
+
+/** better-sqlite3, loaded when a store is first opened. */
+const sqlite = lazyRequire<typeof Database>('better-sqlite3');
 
 export interface SqliteStoreOptions {
   /** Open without writing: no migration, no writer (for a CLI or a second process). Default false. */
@@ -41,7 +45,8 @@ export interface SqliteStore {
  */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
   const readonly = options.readonly ?? false;
-  const db = new Database(path, { readonly, fileMustExist: readonly });
+  const Sqlite = sqlite();
+  const db = new Sqlite(path, { readonly, fileMustExist: readonly });
   const writers = new Set<StoreWriter>();
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);

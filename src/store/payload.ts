@@ -1,4 +1,5 @@
-import { C1, Packr } from 'msgpackr';
+import type { C1 as C1Value, Packr as PackrClass } from 'msgpackr';
+import { lazyRequire } from '../runtime/lazyRequire.js';
 import { StorePayloadError } from '../errors/StorePayloadError.js';
 
 /** Default cap on a stored input's size, checked before decoding (1 MiB). */
@@ -6,7 +7,10 @@ export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024;
 
 // Self-contained blobs: no shared record structures, so every row decodes on its own.
 // BigInts of any size round-trip (msgpackr's bigint extension).
-const packr = new Packr({ useRecords: false, useBigIntExtension: true });
+// msgpackr is loaded with the first input stored or read back.
+const msgpackr = lazyRequire<{ C1: typeof C1Value; Packr: typeof PackrClass }>('msgpackr');
+let packer: PackrClass | undefined;
+const packr = (): PackrClass => (packer ??= new (msgpackr().Packr)({ useRecords: false, useBigIntExtension: true }));
 
 /** The stored form of an input; `error` is set (and `bytes` empty) when it cannot be encoded. */
 export interface EncodedInput {
@@ -16,7 +20,7 @@ export interface EncodedInput {
 
 export function encodeInput(input: unknown): EncodedInput {
   try {
-    return { bytes: packr.pack(input), error: null };
+    return { bytes: packr().pack(input), error: null };
   } catch (err) {
     return { bytes: Buffer.alloc(0), error: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
   }
@@ -55,8 +59,8 @@ export function decodeInput<I = unknown>(blob: unknown, encodeError: string | nu
     };
   }
   try {
-    const input: unknown = packr.unpack(blob);
-    if (input === C1) throw new Error('0xc1 is not a msgpack value');
+    const input: unknown = packr().unpack(blob);
+    if (input === msgpackr().C1) throw new Error('0xc1 is not a msgpack value');
     return { ok: true, input: input as I };
   } catch (err) {
     return {
