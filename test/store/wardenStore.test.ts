@@ -76,8 +76,9 @@ describe('the warden on a SQLite file', () => {
     const again = all.filter((l) => l.runId === r!.runId);
     expect(old.map((l) => l.replayRunId)).toEqual([r!.runId, r!.runId, r!.runId, r!.runId]);
     expect(old.every((l) => l.replayedAt instanceof Date)).toBe(true);
-    expect(again.map((l) => l.key)).toEqual(['k2', 'k3']);
-    expect(again.map((l) => l.replayOf)).toEqual(first.slice(2).map((l) => l.id));
+    // (k2 and k3 fail again in whichever order their threads finish)
+    const idOf = new Map(first.map((l) => [l.key, l.id]));
+    expect(again.map((l) => [l.key, l.replayOf]).sort()).toEqual([['k2', idOf.get('k2')], ['k3', idOf.get('k3')]]);
 
     // a replay of the job takes only what was not replayed yet: the two new letters
     writeFileSync(shut, '');
