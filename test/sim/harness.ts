@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { createWardenWith, type Warden } from '../../src/runtime/createWarden.js';
@@ -5,7 +6,8 @@ import type { RunNowResult } from '../../src/runtime/jobRunner.js';
 import type { WardenEvents } from '../../src/runtime/wardenEvents.js';
 import type { BatchSummary } from '../../src/runtime/batchSummary.js';
 import type { DeadLetter } from '../../src/runtime/deadLetter.js';
-import type { HostEvent, Schedule } from './schedule.js';
+import type { HostEvent, Schedule, StoreFailCode } from './schedule.js';
+import type { SqliteStore } from '../../src/store/openSqliteStore.js';
 import { SimClock } from './simClock.js';
 import { SimWorld, simKey, type RunLog, type SimInput } from './simWorker.js';
 
@@ -66,6 +68,46 @@ export interface Observation {
   /** The simulation did not finish within its cap of simulated time (a hang). */
   hung: string | undefined;
   endedAt: number;
+  /** Store write failures that happened (storeFails host events): writes fail in [from, to). */
+  storeWindows: Array<{ from: number; to: number; code: StoreFailCode }>;
+  /** Each store operation that writes to the file (run rows, job state, the writer's rows, health's probe), as the warden tried it: refused inside a window. */
+  storeOps: Array<{ operation: string; refused: boolean } & Moment>;
+  /** The `store.failed` events (the error reduced to what the checks read). */
+  storeFailed: Array<{ operation: string; code: unknown; simulated: boolean } & Moment>;
+  /** warden.health() at every step before close() once a window has begun (only in schedules with store failures). */
+  health: Array<{ ok: boolean; reason: string | undefined; failing: boolean } & Moment>;
+  /** What the store held as the warden closed it (after its last flush); undefined if it never closed. */
+  stored: StoredRows | undefined;
+}
+
+/** The store's rows as the warden closed it. */
+export interface StoredRows {
+  at: number;
+  /** Rows the last flush could not write (lost with the process). */
+  unwritten: number;
+  /** The last flush (close's) was refused. */
+  lastFlushRefused: boolean;
+  letters: Array<{ runId: string; key: string; index: number; reason: string; attempts: number }>;
+  chunks: Array<{ runId: string; chunk: number; size: number; succeeded: number; deadLettered: number }>;
+  runs: Array<{ id: string; status: string; endedAt: number | null }>;
+}
+
+/** Store operations that write to the file: the ones a failing disk refuses (reads go on, and so does
+ * buffering a letter or a settled chunk: the writer's transaction, `write rows`, is what fails). */
+const WRITES = /^(write run|write job state|write rows|probe)$/;
+/** The message of a simulated store failure (a real one would be a bug here). */
+export const SIMULATED = 'simulated store failure';
+
+function readStored(store: SqliteStore, at: number, unwritten: number, lastFlushRefused: boolean): StoredRows {
+  const db = store.db;
+  return {
+    at,
+    unwritten,
+    lastFlushRefused,
+    letters: db.prepare('SELECT run_id AS runId, task_key AS key, task_index AS "index", reason, attempts FROM dead_letters ORDER BY id').all() as StoredRows['letters'],
+    chunks: db.prepare('SELECT run_id AS runId, chunk, size, succeeded, dead_lettered AS deadLettered FROM run_chunks ORDER BY run_id, chunk').all() as StoredRows['chunks'],
+    runs: db.prepare('SELECT id, status, ended_at AS endedAt FROM runs ORDER BY id').all() as StoredRows['runs'],
+  };
 }
 
 /** Error-level log messages that no schedule may produce. */
@@ -128,6 +170,11 @@ export async function simulate(schedule: Schedule, opts: SimOptions = {}): Promi
     badLogs,
     hung: undefined,
     endedAt: 0,
+    storeWindows: [],
+    storeOps: [],
+    storeFailed: [],
+    health: [],
+    stored: undefined,
   };
   const now = (): Moment => ({ at: clock.mono, order: world.tick() });
   let active = 0;
@@ -160,7 +207,25 @@ export async function simulate(schedule: Schedule, opts: SimOptions = {}): Promi
     }
   };
 
-  const warden: Warden = createWardenWith({ clock, runClock: clock, logger, inspect }, { workerLogic: world.workerLogic });
+  // Store faults: inside a storeFails window every write throws the SqliteError a failing disk gives.
+  const failingCode = () => obs.storeWindows.find((w) => w.from <= clock.mono && clock.mono < w.to)?.code;
+  const storeFaults = {
+    before(operation: string) {
+      if (!WRITES.test(operation)) return;
+      const code = failingCode();
+      obs.storeOps.push({ operation, refused: code !== undefined, ...now() });
+      if (code !== undefined) throw new Database.SqliteError(`${SIMULATED} (${code})`, code);
+    },
+    closing(store: SqliteStore, unwritten: number) {
+      const last = obs.storeOps[obs.storeOps.length - 1];
+      obs.stored = readStored(store, clock.mono, unwritten, last?.operation === 'write rows' && last.refused && last.at === clock.mono);
+    },
+  };
+  const warden: Warden = createWardenWith({ clock, runClock: clock, logger, inspect }, { workerLogic: world.workerLogic, storeFaults });
+  warden.on('store.failed', (e) => {
+    const err = e.error as { code?: unknown; message?: unknown } | undefined;
+    obs.storeFailed.push({ operation: e.operation, code: err?.code, simulated: String(err?.message ?? '').startsWith(SIMULATED), ...now() });
+  });
   warden.defineJob<SimInput>({
     id: JOB,
     trigger: { everyMs: c.everyMs },
@@ -278,11 +343,20 @@ export async function simulate(schedule: Schedule, opts: SimOptions = {}): Promi
       case 'close':
         close(h.graceMs);
         return;
+      case 'storeFails':
+        obs.storeWindows.push({ from: clock.mono, to: clock.mono + h.ms, code: h.code });
+        return;
     }
   };
 
   const cap = simCapMs(schedule);
-  const sample = () => (obs.maxInstances = Math.max(obs.maxInstances, warden.instances(JOB)));
+  const sample = () => {
+    obs.maxInstances = Math.max(obs.maxInstances, warden.instances(JOB));
+    if (obs.storeWindows.length > 0 && !closing) {
+      const h = warden.health();
+      obs.health.push({ ok: h.ok, reason: h.ok ? undefined : h.reason, failing: failingCode() !== undefined, ...now() });
+    }
+  };
   // Stack traces cost more than the simulation itself under vitest (source maps); no check reads them.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;

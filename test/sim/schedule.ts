@@ -33,11 +33,12 @@ export type HostEvent =
   /** `warden.runNow(job)`. */
   | { kind: 'runNow'; at: number }
   /** `warden.close({ graceMs })`. */
-  | { kind: 'close'; at: number; graceMs: number };
-// TODO(store): a `storeFails { at, ms }` host event once the SQLite store is wired into the
-// warden: make its writes throw for `ms` (the harness creates the warden with store 'memory'
-// from vitest's WARDEN_STORE), and check that runs still end, counts still add up and the
-// failure is reported; not simulated yet (the store is being built in parallel).
+  | { kind: 'close'; at: number; graceMs: number }
+  /** Every store write fails for `ms` (from `at`) with a SqliteError of `code`: the disk is full or failing. */
+  | { kind: 'storeFails'; at: number; ms: number; code: StoreFailCode };
+
+/** The codes a failing disk gives a write: a full disk, an I/O error. */
+export type StoreFailCode = 'SQLITE_FULL' | 'SQLITE_IOERR';
 
 export interface SimConfig {
   workers: number;
@@ -126,6 +127,8 @@ function hostText(h: HostEvent): string {
       return `@${h.at} runNow`;
     case 'close':
       return `@${h.at} close(grace ${h.graceMs})`;
+    case 'storeFails':
+      return `@${h.at} store fails ${h.ms} (${h.code})`;
   }
 }
 
@@ -316,6 +319,11 @@ export function scheduleArb(shape: ScheduleShape = MIXED): fc.Arbitrary<Schedule
           return at.map((a): HostEvent => ({ kind: 'runNow', at: a }));
         case 'close':
           return fc.record({ at, graceMs: ms([0, 50, 1000]) }).map((r): HostEvent => ({ kind: 'close', ...r }));
+        case 'storeFails':
+          // from a blip (one flush) to past the end (the close's last flush fails too)
+          return fc
+            .record({ at, ms: ms([1, 50, 120, 400, 1500, 10_000]), code: fc.constantFrom<StoreFailCode>('SQLITE_FULL', 'SQLITE_IOERR') })
+            .map((r): HostEvent => ({ kind: 'storeFails', ...r }));
       }
     }),
   );
