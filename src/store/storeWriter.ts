@@ -57,7 +57,7 @@ type Row = [
  * rows, `flushMs` after the first buffered row, or on `flush()`. A chunk is added after
  * its letters, so a chunk recorded settled never lacks one of its letters. A row is durable
  * once the flush that wrote it returned. A failed flush keeps its rows and throws (a timed one
- * reports to `onError`); the next flush tries them again.
+ * reports to `onError`); a timed flush tries them again `flushMs` later, whatever flush failed.
  */
 export class StoreWriter {
   readonly #batchRows: number;
@@ -123,15 +123,18 @@ export class StoreWriter {
       this.flush();
       return;
     }
-    if (this.#timer !== undefined || !this.#clock) return;
-    const clock = this.#clock;
-    this.#timer = clock.setTimeout(() => {
+    this.#armTimer();
+  }
+
+  /** Arms the timed flush (at most one pending; none once closed). */
+  #armTimer(): void {
+    if (this.#timer !== undefined || !this.#clock || this.#closed) return;
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = undefined;
       try {
         this.flush();
       } catch (err) {
-        this.#onError?.(err);
-        if (this.pending > 0 && !this.#closed) this.#arm();
+        this.#onError?.(err); // (the failed flush armed the next try)
       }
     }, this.#flushMs);
     (this.#timer as { unref?: () => void } | undefined)?.unref?.();
@@ -176,18 +179,25 @@ export class StoreWriter {
     if (this.#buffer.length === 0 && this.#chunks.length === 0) return 0;
     const rows = this.#buffer;
     const chunks = this.#chunks;
-    this.#beforeFlush?.();
-    this.#writeAll(rows, chunks); // throws: rows stay buffered
+    try {
+      this.#beforeFlush?.();
+      this.#writeAll(rows, chunks);
+    } catch (err) {
+      // the rows stay buffered; whoever called this flush (a run's end, a full batch, the timer),
+      // the next try is flushMs from now, not whenever another row happens to be added
+      this.#armTimer();
+      throw err;
+    }
     this.#buffer = [];
     this.#chunks = [];
     this.#written += rows.length;
     return rows.length;
   }
 
-  /** Flushes, then refuses further rows. */
+  /** Refuses further rows, then flushes (a failed last flush leaves its rows unwritten, and nothing armed to retry them). */
   close(): void {
     if (this.#closed) return;
-    this.flush();
     this.#closed = true;
+    this.flush();
   }
 }

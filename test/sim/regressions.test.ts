@@ -75,4 +75,31 @@ describe('regressions found by the simulation', () => {
     assertInvariants(o);
     expect(o.runs[0]?.letters.find((l) => l.letter.key === '1:2')?.letter.reason).toBe('timeout');
   });
+
+  it('bug 2 (host.sim seed 404): a flush that failed at a run\'s end was not tried again until another row came', async () => {
+    // Store writes fail from 0 to 120 ms. runNow at 79 starts run 1 (its start write is refused:
+    // it has no row); its task hangs and the run ends at 100, inside the window: the flush of its
+    // letter (in the run's end) is refused, and so is its end write. That flush had cleared the
+    // writer's timer and armed none: the letter stayed buffered, and health said "store writes are
+    // failing" long after writes worked again, until run 2 (fire 200) settled a chunk at 230.
+    // Since the fix (storeWriter.ts) a failed flush, whoever called it, arms the timed flush: the
+    // letter is written at 150, the first try after the window.
+    const s: Schedule = withText({
+      config: { ...base, spareWorkers: 0, chunkSize: 1, chunkMs: 30, batchMs: 30, jobMs: 30, heartbeatMs: 20, threshold: 1 },
+      runs: [[[{ kind: 'awaitForever', honoursAbort: false }]], [[ok(30)]]],
+      starts: [],
+      host: [{ kind: 'storeFails', at: 0, ms: 120, code: 'SQLITE_FULL' }, { kind: 'runNow', at: 79 }],
+      horizonMs: 201,
+    });
+    const o = await simulate(s);
+    assertInvariants(o);
+    const [r1, r2] = o.runs;
+    expect([r1?.started.at, r1?.ended?.at, r2?.started.at]).toEqual([79, 100, 200]);
+    const rows = o.storeOps.filter((x) => x.operation === 'write rows').map((x) => [x.at, x.refused]);
+    expect(rows.slice(0, 2)).toEqual([[100, true], [150, false]]);
+    expect(o.health.filter((h) => h.at >= 150).every((h) => h.ok)).toBe(true);
+    expect(o.stored?.letters.map((l) => l.key)).toEqual(['1:0', '2:0']);
+    // what the window covered: run 1's start and end writes, so it has no row; run 2 is recorded
+    expect(o.stored?.runs.map((r) => [r.id, r.status])).toEqual([[r2?.runId, r2?.summary?.status]]);
+  });
 });
