@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { simulate, type Observation, type RunObs } from './harness.js';
-import { accounting, circuit, instances, reasons, runsEnd, skips, stopBoundMs, type Check } from './invariants.js';
+import { accounting, circuit, FLUSH_MS, instances, reasons, runsEnd, skips, stopBoundMs, store, type Check } from './invariants.js';
 import { withText, type Fate, type Schedule, type SimConfig } from './schedule.js';
 
 // Each invariant check must be able to fail: every test below takes a real observation
@@ -48,19 +48,24 @@ const schedule: Schedule = withText({
   horizonMs: 2001,
 });
 
+/** The same runs while every store write fails from 1010 to 1700: run 1's letters wait in the writer, its end is refused. */
+const storeSchedule: Schedule = withText({ ...schedule, host: [{ kind: 'storeFails', at: 1010, ms: 690, code: 'SQLITE_FULL' }] });
+
 let base: Observation;
+let stored: Observation;
 beforeAll(async () => {
   base = await simulate(schedule);
+  stored = await simulate(storeSchedule);
 });
 
 /** A deep copy to break (dates and functions are not needed by the checks). */
-function copy(): Observation {
-  return structuredClone(base);
+function copy(from: Observation = base): Observation {
+  return structuredClone(from);
 }
 const run = (o: Observation, n: number): RunObs => o.runs[n - 1] as RunObs;
 
-function expectCaught(check: Check, broken: Observation, what: RegExp): void {
-  expect(check(base)).toEqual([]);
+function expectCaught(check: Check, broken: Observation, what: RegExp, from: Observation = base): void {
+  expect(check(from)).toEqual([]);
   expect(check(broken).join('\n')).toMatch(what);
 }
 
@@ -158,5 +163,64 @@ describe('the invariant checks catch what they claim to', () => {
     const o = copy();
     o.skipped.push({ jobId: 'sim', scheduledAt: new Date(0), reason: 'circuit-open', running: 0, manual: false, at: 0, order: 0, active: 0, instances: 0 });
     expectCaught(skips, o, /skipped for circuit-open at 0/);
+  });
+
+  it('store: the failure window as it happened passes every check', () => {
+    const o = stored;
+    for (const check of [runsEnd, instances, accounting, reasons, circuit, skips, store]) expect(check(o)).toEqual([]);
+    expect(o.storeFailed.length).toBeGreaterThan(0);
+    expect(o.health.some((h) => h.failing && !h.ok)).toBe(true);
+    expect(o.stored?.unwritten).toBe(0);
+    expect(o.stored?.letters).toHaveLength(o.runs.reduce((n, r) => n + r.letters.length, 0));
+    expect(o.stored?.runs.map((r) => r.status)).toEqual(['running', run(o, 2).summary?.status]); // run 1 ended in the window
+  });
+
+  it('store: a refused write not reported, a report without a refusal, a real store error', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => o.storeFailed.pop(), /store write\(s\) refused, \d+ store\.failed/],
+      [(o: Observation) => (o.storeFailed[0]!.simulated = false), /for a real store error/],
+      [(o: Observation) => o.storeFailed.push({ ...o.storeFailed[0]!, at: 1900 }), /at 1900, outside every failure window/],
+    ] as const) {
+      const o = copy(stored);
+      mutate(o);
+      expectCaught(store, o, what, stored);
+    }
+  });
+
+  it('store: health ok while writes fail, or still failing long after they work again', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => Object.assign(o.health.find((h) => h.failing)!, { ok: true, reason: undefined }), /while store writes fail: ok/],
+      [(o: Observation) => o.health.push({ at: 1700 + FLUSH_MS + 1, order: 1, ok: false, reason: 'store writes are failing', failing: false }), /still says/],
+    ] as const) {
+      const o = copy(stored);
+      mutate(o);
+      expectCaught(store, o, what, stored);
+    }
+  });
+
+  it('store: a letter lost or stored twice, rows left unwritten by a flush that worked, a chunk settled without its letter', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => o.stored!.letters.splice(0, 1), /1:1: delivered, not in the store[\s\S]*recorded settled without its letter 1:1/],
+      [(o: Observation) => o.stored!.letters.push({ ...o.stored!.letters[0]! }), /stored twice/],
+      [(o: Observation) => (o.stored!.letters[0]!.reason = 'timeout'), /stored timeout\/2\/#1, delivered error/],
+      [(o: Observation) => (o.stored!.unwritten = 1), /1 row\(s\) left unwritten at close/],
+      [(o: Observation) => (o.stored!.chunks[0]!.deadLettered -= 1), /chunk 0: stored with 1 dead letter/],
+    ] as const) {
+      const o = copy(stored);
+      mutate(o);
+      expectCaught(store, o, what, stored);
+    }
+  });
+
+  it('store: a run row ended though its end write was refused, not ended though it was written, missing', () => {
+    for (const [mutate, what] of [
+      [(o: Observation) => (o.stored!.runs[0]!.status = 'partial'), /its end write was refused, yet its row says partial/],
+      [(o: Observation) => Object.assign(o.stored!.runs[1]!, { status: 'running', endedAt: null }), /its row says running/],
+      [(o: Observation) => o.stored!.runs.splice(1, 1), /no row, though its start write was not refused/],
+    ] as const) {
+      const o = copy(stored);
+      mutate(o);
+      expectCaught(store, o, what, stored);
+    }
   });
 });

@@ -226,7 +226,108 @@ export const skips: Check = (o) => {
   return out;
 };
 
-export const ALL_CHECKS: Record<string, Check> = { runsEnd, instances, accounting, reasons, circuit, skips };
+/** The writer's flush interval (StoreWriter's default `flushMs`): rows wait at most this long for a flush. */
+export const FLUSH_MS = 50;
+
+/**
+ * 7. Store write failures (storeFails windows) are reported, never lose what was handed over
+ * while the process lives, and never leave a wrong row:
+ * - every refused write is reported by one `store.failed` at that instant (the probe of health
+ *   excepted: health itself reports it), and every `store.failed` is a refused write (the
+ *   simulated error: no real store failure ever);
+ * - health is not ok, for a store reason, while writes fail; once they work again it stops
+ *   reporting the store within one flush interval (the rows a failed flush kept are written);
+ * - the store holds each dead letter delivered (`task.deadLettered`) at most once, with its
+ *   reason and attempts; all of them unless the close's own last flush was refused (rows are
+ *   left unwritten only then);
+ * - a chunk recorded settled never lacks one of its letters, and its counts are the letters';
+ * - a run's row exists unless its start write was refused, and is ended with the run's status
+ *   unless its end write was refused (then it stays `running`: docs/storage.md).
+ */
+export const store: Check = (o) => {
+  const out: string[] = [];
+  const ops = o.storeOps;
+  // every refusal reported, every report a refusal
+  const refused = ops.filter((x) => x.refused && x.operation !== 'probe');
+  for (const f of o.storeFailed) {
+    if (!f.simulated) out.push(`store.failed (${f.operation}) at ${f.at} for a real store error (${String(f.code)})`);
+    if (!o.storeWindows.some((w) => w.from <= f.at && f.at < w.to)) out.push(`store.failed (${f.operation}) at ${f.at}, outside every failure window`);
+  }
+  if (refused.length !== o.storeFailed.length) out.push(`${refused.length} store write(s) refused, ${o.storeFailed.length} store.failed event(s)`);
+  else refused.forEach((x, i) => {
+    const f = o.storeFailed[i]!;
+    if (f.at !== x.at || f.order < x.order) out.push(`the ${x.operation} refused at ${x.at} is reported by store.failed (${f.operation}) at ${f.at}`);
+  });
+  // health
+  for (const h of o.health) {
+    const storeReason = !h.ok && /store/.test(h.reason ?? '');
+    if (h.failing && !storeReason) out.push(`health at ${h.at}, while store writes fail: ${h.ok ? 'ok' : h.reason}`);
+    if (!h.failing && storeReason) {
+      const ended = o.storeWindows.filter((w) => w.to <= h.at).reduce((m, w) => Math.max(m, w.to), -Infinity);
+      const bound = ended + FLUSH_MS + stallWithin(o, ended, h.at);
+      if (h.at > bound) out.push(`health at ${h.at} still says "${h.reason}", though writes work again since ${ended}`);
+    }
+  }
+  const st = o.stored;
+  if (!st) return out; // close() never resolved: `instances` says so
+  if (st.unwritten > 0 && !st.lastFlushRefused) out.push(`${st.unwritten} row(s) left unwritten at close, though its last flush was not refused`);
+  // letters: stored ⊆ delivered, once each; = delivered when nothing was left unwritten
+  const delivered = new Map<string, { reason: string; attempts: number; index: number }>();
+  for (const r of o.runs) for (const { letter } of r.letters) delivered.set(`${r.runId} ${letter.key}`, letter);
+  const storedKeys = new Set<string>();
+  for (const l of st.letters) {
+    const k = `${l.runId} ${l.key}`;
+    if (storedKeys.has(k)) out.push(`${k}: stored twice`);
+    storedKeys.add(k);
+    const d = delivered.get(k);
+    if (!d) out.push(`${k}: stored, never delivered`);
+    else if (d.reason !== l.reason || d.attempts !== l.attempts || d.index !== l.index) out.push(`${k}: stored ${l.reason}/${l.attempts}/#${l.index}, delivered ${d.reason}/${d.attempts}/#${d.index}`);
+  }
+  if (st.unwritten === 0) for (const k of delivered.keys()) if (!storedKeys.has(k)) out.push(`${k}: delivered, not in the store after close`);
+  // settled chunks: never without one of their letters, counts = letters
+  const c = o.schedule.config;
+  for (const ch of st.chunks) {
+    const r = o.runs.find((x) => x.runId === ch.runId);
+    const where = `${ch.runId} chunk ${ch.chunk}`;
+    if (!r) {
+      out.push(`${where}: stored for an unknown run`);
+      continue;
+    }
+    const letters = r.letters.filter(({ letter }) => Math.floor(letter.index / c.chunkSize) === ch.chunk);
+    if (ch.deadLettered !== letters.length) out.push(`${where}: stored with ${ch.deadLettered} dead letter(s), ${letters.length} delivered`);
+    if (ch.succeeded + ch.deadLettered !== ch.size) out.push(`${where}: ${ch.succeeded} + ${ch.deadLettered} ≠ size ${ch.size}`);
+    for (const { letter } of letters) if (!storedKeys.has(`${ch.runId} ${letter.key}`)) out.push(`${where}: recorded settled without its letter ${letter.key}`);
+  }
+  // run rows: the last run write tried before run.started / the run's end is its start / end write
+  const lastRunWrite = (m: Moment) => {
+    let w: (typeof ops)[number] | undefined;
+    for (const x of ops) if (x.operation === 'write run' && !after(x, m)) w = x;
+    return w;
+  };
+  for (const r of o.runs) {
+    const row = st.runs.find((x) => x.id === r.runId);
+    const start = lastRunWrite(r.started);
+    if (!start || start.at !== r.started.at) out.push(`${r.runId}: no run write as it started`);
+    else if (start.refused) {
+      if (row) out.push(`${r.runId}: its start write was refused, yet it has a row`);
+      continue;
+    }
+    if (!row) {
+      out.push(`${r.runId}: no row, though its start write was not refused`);
+      continue;
+    }
+    if (!r.ended) continue; // runsEnd says so
+    const end = lastRunWrite(r.ended);
+    const status = r.summary?.status ?? 'failed';
+    if (!end || end.at !== r.ended.at || end === start) out.push(`${r.runId}: no run write as it ended`);
+    else if (end.refused && row.status !== 'running') out.push(`${r.runId}: its end write was refused, yet its row says ${row.status}`);
+    else if (!end.refused && (row.status !== status || row.endedAt === null)) out.push(`${r.runId}: ended ${status}, its row says ${row.status} (ended_at ${row.endedAt})`);
+  }
+  for (const row of st.runs) if (!o.runs.some((r) => r.runId === row.id)) out.push(`${row.id}: a row for a run never started`);
+  return out;
+};
+
+export const ALL_CHECKS: Record<string, Check> = { runsEnd, instances, accounting, reasons, circuit, skips, store };
 
 /** Throws with every violation found (and the run in question), or returns. */
 export function assertInvariants(o: Observation): void {

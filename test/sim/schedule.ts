@@ -199,14 +199,14 @@ export const MIXED: ScheduleShape = {
   warmup: 0,
 };
 
-/** Mostly tiny tasks, so that they are handed over in groups, with failures among them. */
+/** Mostly tiny tasks, so that they are handed over in groups, with failures among them (and many letters while the store fails). */
 export const FAST: ScheduleShape = {
   weights: { ok: 12, throw: 2, busyHang: 1, awaitForever: 1, crash: 1 },
   durations: [0, 0, 0, 1, 1, 30, 100, 150],
   maxRuns: 2,
   maxTasks: 24,
   maxChunk: 12,
-  host: ['runNow', 'close'],
+  host: ['runNow', 'close', 'storeFails'],
   maxHost: 2,
   startFaults: false,
   latencies: [0],
@@ -227,14 +227,14 @@ export const HANGS: ScheduleShape = {
   warmup: 0,
 };
 
-/** The host misbehaves: stalls (late fires), wall-clock jumps, runNow, close at any time. */
+/** The host misbehaves: stalls (late fires), wall-clock jumps, runNow, close at any time, store writes failing for a while. */
 export const HOST: ScheduleShape = {
   weights: { ok: 6, throw: 2, busyHang: 1, awaitForever: 1, crash: 1 },
   durations: [0, 1, 20, 30, 100, 150, 200],
   maxRuns: 3,
   maxTasks: 5,
   maxChunk: 4,
-  host: ['stall', 'stall', 'wallJump', 'runNow', 'runNow', 'close'],
+  host: ['stall', 'stall', 'wallJump', 'runNow', 'runNow', 'close', 'storeFails', 'storeFails'],
   maxHost: 6,
   startFaults: false,
   latencies: [0, 0, 1],
