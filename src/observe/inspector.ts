@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { InspectionEvent, Observer } from 'xstate';
 import { OptionError } from '../errors/OptionError.js';
 import { describe } from '../runtime/validate.js';
+import { pushBounded } from './pushBounded.js';
 
 /** An inspector such as one from @statelyai/inspect: its `inspect` observer (or function), and `stop()`. */
 export interface InspectorLike {
@@ -24,13 +25,14 @@ export function isTaskEvent(e: InspectionEvent): boolean {
   return type.startsWith('xstate.after.') && String((e.actorRef as { id?: unknown }).id ?? '').startsWith('worker-');
 }
 
-/** Events kept while the WebSocket inspector loads (the adapter itself keeps the last 200 until it connects). */
-const MAX_EARLY = 200;
+/** Events kept while the WebSocket inspector loads: every actor registration, and the last MAX_EARLY others. */
+const MAX_EARLY = 1000;
 
 /**
  * The WebSocket inspector, imported on first use (ws and @statelyai/inspect cost a host that
- * never inspects about 8 MB). Events sent before it is loaded are kept (the last MAX_EARLY)
- * and handed to it in order; after close() it is never started.
+ * never inspects about 8 MB). Events sent before it is loaded are kept (every actor
+ * registration and the last MAX_EARLY others) and handed to it in order; after close() it
+ * is never started.
  */
 function lazyWsInspector(url: string, log: Logger): { next: (e: InspectionEvent) => void; close: () => void } {
   let live: { next: (e: InspectionEvent) => void; stop: () => void } | undefined;
@@ -49,8 +51,7 @@ function lazyWsInspector(url: string, log: Logger): { next: (e: InspectionEvent)
     next: (e) => {
       if (live) return live.next(e);
       if (closed) return;
-      early.push(e);
-      if (early.length > MAX_EARLY) early.shift();
+      pushBounded(early, e, MAX_EARLY, (x) => x.type === '@xstate.actor');
     },
     close: () => {
       closed = true;

@@ -1,23 +1,26 @@
 import type { Logger } from 'pino';
 import WebSocket from 'ws';
+import { pushBounded } from './pushBounded.js';
 
 /** What @statelyai/inspect's createInspector sends through an adapter (a serialisable object). */
 type InspectorMessage = object;
 
 const RECONNECT_MS = 5000;
-const MAX_DEFERRED = 200;
+/** Events queued while not connected: every actor registration, and the last MAX_DEFERRED others. */
+const MAX_DEFERRED = 1000;
 
 /**
  * A WebSocket adapter for @statelyai/inspect's `createInspector`, for Node hosts. Unlike
  * the package's own, it never keeps the process alive: reconnect timers are unref'd, and
  * `stop()` ends the reconnect loop for good and closes the socket (after sending what was
- * queued, when connected). Events sent while not connected are queued (the last 200).
+ * queued, when connected). Events sent while not connected are queued: every actor
+ * registration (an inspector cannot show an actor it never saw registered) and the last 1000 others.
  */
 export class WsInspectorAdapter {
   private ws: WebSocket | undefined;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private deferred: string[] = [];
+  private deferred: Array<{ actor: boolean; message: string }> = [];
 
   constructor(
     readonly url: string,
@@ -29,7 +32,7 @@ export class WsInspectorAdapter {
     const ws = new WebSocket(this.url);
     this.ws = ws;
     ws.on('open', () => {
-      for (const m of this.deferred.splice(0)) ws.send(m);
+      for (const m of this.deferred.splice(0)) ws.send(m.message);
     });
     ws.on('error', (err) => this.log.debug({ err, url: this.url }, 'inspector connection failed'));
     ws.on('close', () => {
@@ -48,8 +51,7 @@ export class WsInspectorAdapter {
     const message = JSON.stringify(event);
     if (this.ws?.readyState === WebSocket.OPEN) this.ws.send(message);
     else {
-      this.deferred.push(message);
-      if (this.deferred.length > MAX_DEFERRED) this.deferred.shift();
+      pushBounded(this.deferred, { actor: (event as { type?: unknown }).type === '@xstate.actor', message }, MAX_DEFERRED, (m) => m.actor);
     }
   }
 
