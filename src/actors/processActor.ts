@@ -7,7 +7,7 @@ import type { ThreadInput } from '../machines/worker.machine.js';
 import type { SerializedError, ThreadCommand } from '../machines/workerProtocol.js';
 import { trackProcess } from './processRegistry.js';
 import { watchProcessMemory } from './processMemoryWatch.js';
-import { serializeError, workerMessages, type WorkerMessage } from './workerMessages.js';
+import { sendTasks, serializeError, workerMessages, type WorkerMessage } from './workerMessages.js';
 import type { WorkerLogic, WorkerLogicFactory, WorkerLogicOptions } from './workerLogic.js';
 
 const ENTRY = fileURLToPath(new URL('./processEntry.mjs', import.meta.url));
@@ -162,18 +162,7 @@ function oneProcess(opts: WorkerLogicOptions, settings: ProcessSettings): Worker
       switch (cmd.type) {
         case 'run':
           if (!child.connected) return;
-          try {
-            child.send({ t: 'run', tasks: cmd.tasks });
-          } catch {
-            // Some input cannot be serialized: send them one by one, so it fails alone.
-            for (const task of cmd.tasks) {
-              try {
-                child.send({ t: 'run', tasks: [task] });
-              } catch (err) {
-                messages.addResult({ seq: task.seq, error: { ...serializeError(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
-              }
-            }
-          }
+          sendTasks(cmd.tasks, (m) => child.send(m), messages);
           return;
         case 'abort':
           post({ t: 'abort', seq: cmd.seq });

@@ -4,7 +4,7 @@ import { WorkerMemoryError } from '../errors/WorkerMemoryError.js';
 import type { ThreadInput } from '../machines/worker.machine.js';
 import type { SerializedError, ThreadCommand } from '../machines/workerProtocol.js';
 import { trackThread } from './liveThreads.js';
-import { serializeError, workerMessages, type WorkerMessage } from './workerMessages.js';
+import { sendTasks, serializeError, workerMessages, type WorkerMessage } from './workerMessages.js';
 import type { WorkerLogic, WorkerLogicOptions } from './workerLogic.js';
 
 const ENTRY = new URL('./workerEntry.mjs', import.meta.url);
@@ -49,18 +49,7 @@ export function threadLogic(opts: WorkerLogicOptions): WorkerLogic {
     receive((cmd) => {
       switch (cmd.type) {
         case 'run':
-          try {
-            worker.postMessage({ t: 'run', tasks: cmd.tasks });
-          } catch {
-            // Some input cannot be cloned to a thread: send them one by one, so it fails alone.
-            for (const task of cmd.tasks) {
-              try {
-                worker.postMessage({ t: 'run', tasks: [task] });
-              } catch (err) {
-                messages.addResult({ seq: task.seq, error: { ...serializeError(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
-              }
-            }
-          }
+          sendTasks(cmd.tasks, (m) => worker.postMessage(m), messages);
           return;
         case 'abort':
           worker.postMessage({ t: 'abort', seq: cmd.seq });

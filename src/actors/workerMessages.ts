@@ -1,4 +1,4 @@
-import type { SerializedError, TaskResult, ThreadEvent } from '../machines/workerProtocol.js';
+import type { SerializedError, TaskAssignment, TaskResult, ThreadEvent } from '../machines/workerProtocol.js';
 import type { WorkerLogicOptions } from './workerLogic.js';
 
 /** What a worker (thread or process) posts to its supervisor: a success is its bare sequence number. */
@@ -91,4 +91,22 @@ export function workerMessages(send: (e: ThreadEvent) => void, opts: WorkerLogic
       }
     },
   };
+}
+
+/**
+ * Hands tasks to a worker in one message; when the group cannot be serialised, one by one,
+ * so that the input that cannot cross fails alone (`ERR_WARDEN_UNCLONABLE_INPUT`).
+ */
+export function sendTasks(tasks: TaskAssignment[], post: (message: { t: 'run'; tasks: TaskAssignment[] }) => void, messages: WorkerMessages): void {
+  try {
+    post({ t: 'run', tasks });
+  } catch {
+    for (const task of tasks) {
+      try {
+        post({ t: 'run', tasks: [task] });
+      } catch (err) {
+        messages.addResult({ seq: task.seq, error: { ...serializeError(err), code: 'ERR_WARDEN_UNCLONABLE_INPUT' } });
+      }
+    }
+  }
 }
