@@ -79,3 +79,29 @@ describe('a chunk that times out', () => {
     expectAccounted(s, box.letters, 4);
   });
 });
+
+describe('chunk.ended', () => {
+  it('comes after every dead letter of its chunk was handed to onDeadLetter, also when a failure is the last task of the chunk to end', async () => {
+    // one worker, so each chunk's tasks end in order: the failure is the last one of chunks 0 and 2
+    const source = [{ do: 'ok' }, { do: 'throw' }, { do: 'throw' }, { do: 'ok' }, { do: 'ok' }, { do: 'throw' }];
+    const letters: string[] = [];
+    const seenAtEnd: Array<{ index: number; letters: string[] }> = [];
+    const s = await runBatch({
+      task: fixture('behave.mjs'),
+      source,
+      workers: 1,
+      chunkSize: 2,
+      logger: quiet,
+      onDeadLetter: (l) => letters.push(l.key),
+      onEvent: (e) => {
+        if (e.type === 'chunk.ended') seenAtEnd.push({ index: e.index, letters: [...letters] });
+      },
+    });
+    expect(s.deadLettered).toBe(3);
+    expect(seenAtEnd).toEqual([
+      { index: 0, letters: ['1'] },
+      { index: 1, letters: ['1', '2'] },
+      { index: 2, letters: ['1', '2', '5'] },
+    ]);
+  });
+});

@@ -475,9 +475,9 @@ export class BatchEngine<I> {
       if (own) this.log.warn(fields, 'task dead-lettered');
       else this.log.debug(fields, 'task dead-lettered');
     }
-    this.settledInChunk(rec, false);
     const cb = this.o.onDeadLetter;
     if (!cb) {
+      this.settledInChunk(rec, false);
       if (this.chunkLeft.size > 0) this.settledForGood(rec, false);
       return;
     }
@@ -496,7 +496,9 @@ export class BatchEngine<I> {
     } catch (err) {
       this.log.error({ err, key: rec.key }, 'options.onDeadLetter threw; the dead letter is still counted');
     }
-    // after the letter is handed over: a store writes the chunk's progress behind its letters
+    // after the letter is handed over: whoever hears `chunk.ended` finds the chunk's letters
+    // delivered, and a store writes the chunk's progress behind its letters
+    this.settledInChunk(rec, false);
     if (this.chunkLeft.size > 0) this.settledForGood(rec, false);
   }
 
