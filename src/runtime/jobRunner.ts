@@ -219,7 +219,9 @@ export class JobRunner<I> {
         this.resumes.push({ kind: 'resume', slot: run.slot?.getTime(), resumeOf: run.id, skip: plan.skip });
       } else {
         const n = await this.letterInterrupted(run, plan.skip);
-        st.attempt('write run', () => st.store.runs.finish(run.id, { endedAt: new Date(this.d.clock.now()), status: 'interrupted', reason: 'host-died', metrics: { settled: plan.settled, interruptedLetters: n } }), false);
+        // behind its letters, in the same transaction: until they are written the run stays running, to be found again
+        st.attempt('end run', () => st.writer.runEnded(run.id, { endedAt: new Date(this.d.clock.now()), status: 'interrupted', reason: 'host-died', metrics: { settled: plan.settled, interruptedLetters: n } }), undefined);
+        st.attempt('flush', () => st.writer.flush(), 0);
         this.d.events.emit('run.interrupted', { jobId: this.job.id, runId: run.id, deadLettered: n });
       }
     }
@@ -256,7 +258,6 @@ export class JobRunner<I> {
     } finally {
       reader.close();
     }
-    st.attempt('flush', () => st.writer.flush(), 0);
     return n;
   }
 
@@ -498,11 +499,12 @@ export class JobRunner<I> {
     // The rows first (letters, then the run's end), then the slot, then run.finished: a listener may start the next run at once.
     const record = (s: BatchSummary | undefined, metrics: RunMetrics | undefined) => {
       this.d.runClock.clearTimeout(rssTimer);
-      st.attempt('flush', () => st.writer.flush(), 0);
       const end = s
         ? { endedAt: s.endedAt, status: s.status, reason: s.reason, metrics: { ...runCounts(s), ...metrics } }
         : { endedAt: new Date(this.d.clock.now()), status: 'failed', reason: 'task-module' };
-      st.attempt('write run', () => st.store.runs.finish(runId, end), false);
+      // in the writer's transaction with the run's last letters: a failed write leaves both for its retry
+      st.attempt('end run', () => st.writer.runEnded(runId, end), undefined);
+      st.attempt('flush', () => st.writer.flush(), 0);
       try {
         plan.onEnd?.(runId, s);
       } catch (err) {

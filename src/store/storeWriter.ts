@@ -26,11 +26,26 @@ export interface StoreWriterOptions {
   beforeFlush?: (() => void) | undefined;
 }
 
-/** Columns of a dead_letters INSERT, and rows per multi-row INSERT (50 × 15 = 750 parameters, under SQLite's limit). */
+/**
+ * Columns of a dead_letters INSERT, and rows per multi-row INSERT. Consecutive rows of the
+ * same run share one job_id and run_id parameter per statement (2 + 50 × 13 = 652 parameters):
+ * each string parameter costs a UTF-8 copy, and most flushes hold the letters of one run.
+ */
 const COLUMNS = 15;
+const ROW_COLUMNS = COLUMNS - 2;
 const MULTI = 50;
 
 type ChunkRow = [runId: string, chunk: number, size: number, succeeded: number, deadLettered: number, endedAt: number];
+type EndRow = [endedAt: number, status: string, reason: string | null, metrics: string | null, runId: string];
+
+/** How a run ended, as its row records it. */
+export interface RunEnd {
+  endedAt: Date;
+  status: string;
+  reason?: string | undefined;
+  /** Stored as JSON. */
+  metrics?: unknown;
+}
 
 /** The INSERT's parameters, positional (named binding costs about twice as much per row). */
 type Row = [
@@ -52,8 +67,8 @@ type Row = [
 ];
 
 /**
- * The one writer on the main thread. Dead letters are encoded when added; they and the
- * chunks runs settle are written together in one IMMEDIATE transaction every `batchRows`
+ * The one writer on the main thread. Dead letters are encoded when added; they, the
+ * chunks runs settle and the runs' ends are written together in one IMMEDIATE transaction every `batchRows`
  * rows, `flushMs` after the first buffered row, or on `flush()`. A chunk is added after
  * its letters, so a chunk recorded settled never lacks one of its letters. A row is durable
  * once the flush that wrote it returned. A failed flush keeps its rows and throws (a timed one
@@ -66,12 +81,14 @@ export class StoreWriter {
   readonly #onError: ((err: unknown) => void) | undefined;
   readonly #beforeFlush: (() => void) | undefined;
   readonly #insert: Statement<Row>;
-  /** The same INSERT for MULTI rows at once: one call into SQLite per MULTI rows (about 1.5× the rows/s). */
+  /** The same INSERT for MULTI rows of one run at once: one call into SQLite per MULTI rows (about 1.5× the rows/s). */
   readonly #insertMany: Statement<unknown[]>;
   readonly #insertChunk: Statement<ChunkRow>;
-  readonly #writeAll: (rows: Row[], chunks: ChunkRow[]) => void;
+  readonly #endRun: Statement<EndRow>;
+  readonly #writeAll: (rows: Row[], chunks: ChunkRow[], ends: EndRow[]) => void;
   #buffer: Row[] = [];
   #chunks: ChunkRow[] = [];
+  #ends: EndRow[] = [];
   #timer: unknown;
   #closed = false;
   #written = 0;
@@ -83,32 +100,58 @@ export class StoreWriter {
     this.#onError = options.onError;
     this.#beforeFlush = options.beforeFlush;
     const columns = `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, input_error, reason,
-         error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of) VALUES `;
-    const values = `(${Array(COLUMNS).fill('?').join(', ')})`;
-    this.#insert = db.prepare<Row>(columns + values);
-    this.#insertMany = db.prepare<unknown[]>(columns + Array(MULTI).fill(values).join(', '));
+         error_name, error_message, error_code, error_stack, attempts, first_failed_at, last_failed_at, replay_of) `;
+    const tuple = (n: number): string => `(${Array(n).fill('?').join(', ')})`;
+    this.#insert = db.prepare<Row>(`${columns}VALUES ${tuple(COLUMNS)}`);
+    // the run's two columns once, then MULTI rows of the other 13 (VALUES keeps their order)
+    this.#insertMany = db.prepare<unknown[]>(
+      `${columns}SELECT run.job_id, run.run_id, v.* FROM (SELECT ? AS job_id, ? AS run_id) AS run, (VALUES ${Array(MULTI).fill(tuple(ROW_COLUMNS)).join(', ')}) AS v`,
+    );
     this.#insertChunk = db.prepare<ChunkRow>(
       'INSERT OR REPLACE INTO run_chunks (run_id, chunk, size, succeeded, dead_lettered, ended_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    const tx = db.transaction((rows: Row[], chunks: ChunkRow[]) => {
-      const args: unknown[] = new Array(MULTI * COLUMNS);
+    this.#endRun = db.prepare<EndRow>('UPDATE runs SET ended_at = ?, status = ?, reason = ?, metrics = ? WHERE id = ?');
+    const args: unknown[] = new Array(2 + MULTI * ROW_COLUMNS);
+    const tx = db.transaction((rows: Row[], chunks: ChunkRow[], ends: EndRow[]) => {
       let i = 0;
-      for (; i + MULTI <= rows.length; i += MULTI) {
-        for (let j = 0; j < MULTI; j++) {
-          const row = rows[i + j] as Row;
-          for (let c = 0; c < COLUMNS; c++) args[j * COLUMNS + c] = row[c];
+      while (i < rows.length) {
+        // [i, end): consecutive rows of one run, in the order they were added
+        const first = rows[i] as Row;
+        let end = i + 1;
+        while (end < rows.length && (rows[end] as Row)[1] === first[1] && (rows[end] as Row)[0] === first[0]) end++;
+        args[0] = first[0];
+        args[1] = first[1];
+        for (; i + MULTI <= end; i += MULTI) {
+          for (let j = 0; j < MULTI; j++) {
+            const row = rows[i + j] as Row;
+            const at = 2 + j * ROW_COLUMNS;
+            for (let c = 0; c < ROW_COLUMNS; c++) args[at + c] = row[c + 2];
+          }
+          this.#insertMany.run(args);
         }
-        this.#insertMany.run(args);
+        for (; i < end; i++) this.#insert.run(...(rows[i] as Row));
       }
-      for (; i < rows.length; i++) this.#insert.run(...(rows[i] as Row));
       for (const chunk of chunks) this.#insertChunk.run(...chunk);
+      for (const end of ends) this.#endRun.run(...end);
     });
-    this.#writeAll = (rows, chunks) => tx.immediate(rows, chunks);
+    this.#writeAll = (rows, chunks, ends) => tx.immediate(rows, chunks, ends);
   }
 
-  /** Rows added but not yet written (letters and chunks). */
+  /** Rows added but not yet written (letters, chunks and run ends). */
   get pending(): number {
-    return this.#buffer.length + this.#chunks.length;
+    return this.#buffer.length + this.#chunks.length + this.#ends.length;
+  }
+
+  /**
+   * Records how a run ended, written behind every row added before it: a run's row says it
+   * ended only once all its letters and chunks are in the file. Until then it says `running`,
+   * so a host killed meanwhile leaves a run that is resumed, not one that lost letters.
+   */
+  runEnded(runId: string, end: RunEnd): void {
+    if (this.#closed) throw new Error('StoreWriter is closed');
+    const metrics = end.metrics === undefined ? null : JSON.stringify(end.metrics);
+    this.#ends.push([end.endedAt.getTime(), end.status, end.reason ?? null, metrics, runId]);
+    this.#armTimer();
   }
 
   /** Records that every task of a run's chunk ended; written behind the letters added before it. */
@@ -176,12 +219,13 @@ export class StoreWriter {
       this.#clock?.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#buffer.length === 0 && this.#chunks.length === 0) return 0;
+    if (this.#buffer.length === 0 && this.#chunks.length === 0 && this.#ends.length === 0) return 0;
     const rows = this.#buffer;
     const chunks = this.#chunks;
+    const ends = this.#ends;
     try {
       this.#beforeFlush?.();
-      this.#writeAll(rows, chunks);
+      this.#writeAll(rows, chunks, ends);
     } catch (err) {
       // the rows stay buffered; whoever called this flush (a run's end, a full batch, the timer),
       // the next try is flushMs from now, not whenever another row happens to be added
@@ -190,6 +234,7 @@ export class StoreWriter {
     }
     this.#buffer = [];
     this.#chunks = [];
+    this.#ends = [];
     this.#written += rows.length;
     return rows.length;
   }

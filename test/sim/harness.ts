@@ -70,7 +70,7 @@ export interface Observation {
   endedAt: number;
   /** Store write failures that happened (storeFails host events): writes fail in [from, to). */
   storeWindows: Array<{ from: number; to: number; code: StoreFailCode }>;
-  /** Each store operation that writes to the file (run rows, job state, the writer's rows, health's probe), as the warden tried it: refused inside a window. */
+  /** Each store operation that writes to the file (run starts, job state, the writer's rows, health's probe), as the warden tried it: refused inside a window; and each run end handed to the writer (`end run`, never refused). */
   storeOps: Array<{ operation: string; refused: boolean } & Moment>;
   /** The `store.failed` events (the error reduced to what the checks read). */
   storeFailed: Array<{ operation: string; code: unknown; simulated: boolean } & Moment>;
@@ -211,6 +211,7 @@ export async function simulate(schedule: Schedule, opts: SimOptions = {}): Promi
   const failingCode = () => obs.storeWindows.find((w) => w.from <= clock.mono && clock.mono < w.to)?.code;
   const storeFaults = {
     before(operation: string) {
+      if (operation === 'end run') obs.storeOps.push({ operation, refused: false, ...now() }); // only buffers: never refused
       if (!WRITES.test(operation)) return;
       const code = failingCode();
       obs.storeOps.push({ operation, refused: code !== undefined, ...now() });

@@ -172,7 +172,10 @@ describe('the invariant checks catch what they claim to', () => {
     expect(o.health.some((h) => h.failing && !h.ok)).toBe(true);
     expect(o.stored?.unwritten).toBe(0);
     expect(o.stored?.letters).toHaveLength(o.runs.reduce((n, r) => n + r.letters.length, 0));
-    expect(o.stored?.runs.map((r) => r.status)).toEqual(['running', run(o, 2).summary?.status]); // run 1 ended in the window
+    // run 1 ended in the window: its end waited in the writer with its letters, written by the retry after it
+    expect(o.stored?.runs.map((r) => r.status)).toEqual([run(o, 1).summary?.status, run(o, 2).summary?.status]);
+    const end1 = o.storeOps.find((x) => x.operation === 'end run')!;
+    expect(o.storeOps.some((x) => x.operation === 'write rows' && x.refused && x.at === end1.at)).toBe(true);
   });
 
   it('store: a refused write not reported, a report without a refusal, a real store error', () => {
@@ -212,9 +215,11 @@ describe('the invariant checks catch what they claim to', () => {
     }
   });
 
-  it('store: a run row ended though its end write was refused, not ended though it was written, missing', () => {
+  it('store: a run row ended before a writer transaction after its end committed, or without its letters; not ended though it was written; missing', () => {
+    const end1 = stored.storeOps.find((x) => x.operation === 'end run')!;
     for (const [mutate, what] of [
-      [(o: Observation) => (o.stored!.runs[0]!.status = 'partial'), /its end write was refused, yet its row says partial/],
+      [(o: Observation) => (o.storeOps = o.storeOps.filter((x) => !(x.operation === 'write rows' && !x.refused && x.at >= end1.at))), /no writer transaction after its end was committed, yet its row says partial/],
+      [(o: Observation) => o.stored!.letters.splice(o.stored!.letters.findIndex((l) => l.runId === run(o, 1).runId), 1), /its row says partial, but its letter 1:\d is not in the store/],
       [(o: Observation) => Object.assign(o.stored!.runs[1]!, { status: 'running', endedAt: null }), /its row says running/],
       [(o: Observation) => o.stored!.runs.splice(1, 1), /no row, though its start write was not refused/],
     ] as const) {

@@ -241,8 +241,9 @@ export const FLUSH_MS = 50;
  *   reason and attempts; all of them unless the close's own last flush was refused (rows are
  *   left unwritten only then);
  * - a chunk recorded settled never lacks one of its letters, and its counts are the letters';
- * - a run's row exists unless its start write was refused, and is ended with the run's status
- *   unless its end write was refused (then it stays `running`: docs/storage.md).
+ * - a run's row exists unless its start write was refused; it is ended with the run's status
+ *   once a writer transaction after the run's end committed, and says `running` until then
+ *   (docs/storage.md); a row that says the run ended never lacks one of the run's letters.
  */
 export const store: Check = (o) => {
   const out: string[] = [];
@@ -298,15 +299,17 @@ export const store: Check = (o) => {
     if (ch.succeeded + ch.deadLettered !== ch.size) out.push(`${where}: ${ch.succeeded} + ${ch.deadLettered} ≠ size ${ch.size}`);
     for (const { letter } of letters) if (!storedKeys.has(`${ch.runId} ${letter.key}`)) out.push(`${where}: recorded settled without its letter ${letter.key}`);
   }
-  // run rows: the last run write tried before run.started / the run's end is its start / end write
-  const lastRunWrite = (m: Moment) => {
+  // run rows: the last run write tried before run.started is its start write; its end goes
+  // through the writer (the last `end run` before the run's end), in the first writer
+  // transaction after it that was not refused, with the run's last letters
+  const lastBefore = (operation: string, m: Moment) => {
     let w: (typeof ops)[number] | undefined;
-    for (const x of ops) if (x.operation === 'write run' && !after(x, m)) w = x;
+    for (const x of ops) if (x.operation === operation && !after(x, m)) w = x;
     return w;
   };
   for (const r of o.runs) {
     const row = st.runs.find((x) => x.id === r.runId);
-    const start = lastRunWrite(r.started);
+    const start = lastBefore('write run', r.started);
     if (!start || start.at !== r.started.at) out.push(`${r.runId}: no run write as it started`);
     else if (start.refused) {
       if (row) out.push(`${r.runId}: its start write was refused, yet it has a row`);
@@ -317,11 +320,18 @@ export const store: Check = (o) => {
       continue;
     }
     if (!r.ended) continue; // runsEnd says so
-    const end = lastRunWrite(r.ended);
+    const end = lastBefore('end run', r.ended);
     const status = r.summary?.status ?? 'failed';
-    if (!end || end.at !== r.ended.at || end === start) out.push(`${r.runId}: no run write as it ended`);
-    else if (end.refused && row.status !== 'running') out.push(`${r.runId}: its end write was refused, yet its row says ${row.status}`);
-    else if (!end.refused && (row.status !== status || row.endedAt === null)) out.push(`${r.runId}: ended ${status}, its row says ${row.status} (ended_at ${row.endedAt})`);
+    if (!end || end.at !== r.ended.at || (start && after(start, end))) {
+      out.push(`${r.runId}: its end was not handed to the writer as it ended`);
+      continue;
+    }
+    const committed = ops.find((x) => x.operation === 'write rows' && !x.refused && after(x, end));
+    if (!committed && row.status !== 'running') out.push(`${r.runId}: no writer transaction after its end was committed, yet its row says ${row.status}`);
+    else if (committed && (row.status !== status || row.endedAt === null)) out.push(`${r.runId}: ended ${status}, its row says ${row.status} (ended_at ${row.endedAt})`);
+    if (row.status !== 'running') {
+      for (const { letter } of r.letters) if (!storedKeys.has(`${r.runId} ${letter.key}`)) out.push(`${r.runId}: its row says ${row.status}, but its letter ${letter.key} is not in the store`);
+    }
   }
   for (const row of st.runs) if (!o.runs.some((r) => r.runId === row.id)) out.push(`${row.id}: a row for a run never started`);
   return out;

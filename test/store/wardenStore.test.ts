@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import { SimulatedClock } from 'xstate';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWarden, type Warden } from '../../src/runtime/createWarden.js';
+import { createWarden, createWardenWith, type Warden } from '../../src/runtime/createWarden.js';
 import type { BatchSummary } from '../../src/runtime/batchSummary.js';
 import { tempDb } from './storeHelpers.js';
 
@@ -50,9 +50,42 @@ describe('the warden on a SQLite file', () => {
       [2, 5, 4, 1],
     ]);
     const letters = w.deadLetters.list({ jobId: 'grid' }).items;
-    expect(letters.map((l) => l.key)).toEqual(['p0', 'p5', 'p10', 'p15', 'p20']);
-    expect(letters.every((l) => l.runId === run!.id && l.reason === 'error' && l.error.code === 'EGATE')).toBe(true);
-    expect(w.deadLetters.get(letters[1]!.id)?.payload).toEqual({ ok: true, input: { n: 5, gate } });
+    // in the order they failed: two workers, so p15 may fail before p10
+    expect(letters.map((l) => l.index).sort((a, b) => a - b)).toEqual([0, 5, 10, 15, 20]);
+    expect(letters.every((l) => l.key === `p${l.index}` && l.runId === run!.id && l.reason === 'error' && l.error.code === 'EGATE')).toBe(true);
+    const p5 = letters.find((l) => l.key === 'p5')!;
+    expect(w.deadLetters.get(p5.id)?.payload).toEqual({ ok: true, input: { n: 5, gate } });
+  });
+
+  it('a run whose last writes fail stays running in the file, with none of its letters lost: its end is written with them, once writes work again', async () => {
+    const t = temp();
+    const gate = join(t.dir, 'never');
+    let failing = false;
+    const refused: string[] = [];
+    const storeFaults = {
+      before(operation: string) {
+        if (failing && operation === 'write rows') throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' });
+      },
+    };
+    const w = createWardenWith({ logger: quiet, store: `sqlite:${t.path}`, workers: 2 }, { storeFaults });
+    open.push(() => w.close({ graceMs: 0 }));
+    w.on('store.failed', (e) => refused.push(e.operation));
+    w.on('run.started', () => (failing = true)); // the disk fills as the run starts (its row is written)
+    w.defineJob({ id: 'grid', trigger: { everyMs: 3_600_000 }, task: gated, chunkSize: 10, key: (p: { n: number }) => `p${p.n}`, source: () => Array.from({ length: 20 }, (_, n) => (n % 5 === 0 ? { n, gate } : { n })) });
+    const summary = (await w.runNow('grid')) as BatchSummary;
+    expect(summary).toMatchObject({ status: 'partial', deadLettered: 4 });
+    expect(refused).toContain('flush'); // the run's end: its letters and its end, refused together
+
+    // what a host killed now would leave: the run still running (to be resumed), not ended without its letters
+    const reader = new Database(t.path, { readonly: true });
+    const row = () => reader.prepare('SELECT status FROM runs').pluck().get();
+    const letters = () => reader.prepare('SELECT count(*) FROM dead_letters').pluck().get();
+    expect([row(), letters()]).toEqual(['running', 0]);
+
+    failing = false;
+    await w.close();
+    expect([row(), letters()]).toEqual(['partial', 4]);
+    reader.close();
   });
 
   it('replays dead letters: those that now succeed and those that fail again (linked to the old letter); replayed letters are marked', async () => {
