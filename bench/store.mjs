@@ -1,8 +1,9 @@
 /**
  * The store's costs, peers in the same run:
  *  1. dead-letter writes: StoreWriter (msgpackr-encoded input, 15 columns, IMMEDIATE
- *     transactions of `batchRows`) vs the same INSERT with the input already encoded
- *     (the floor: SQLite alone), on a file with synchronous=FULL;
+ *     transactions of `batchRows`) on a file with synchronous=FULL, vs the same writer on
+ *     ':memory:' (no I/O at all: what the CPU allows for this row), vs one plain INSERT per
+ *     row with the input already encoded (what a writer without multi-row INSERTs does);
  *  2. persistence on a run: 100k no-op tasks (1 % failing → dead letters) through
  *     createWarden with store 'sqlite:<file>' vs 'memory', alternating, median of runs.
  *
@@ -42,8 +43,8 @@ const letter = (i) => ({
 });
 const letters = Array.from({ length: ROWS }, (_, i) => letter(i));
 
-function writer(batchRows, n) {
-  const store = openSqliteStore(join(dir, `w${batchRows}-${n}.db`));
+function writer(batchRows, n, memory = false) {
+  const store = openSqliteStore(memory ? ':memory:' : join(dir, `w${batchRows}-${n}.db`));
   const w = store.writer({ batchRows });
   const t0 = performance.now();
   for (const l of letters) w.add({ jobId: 'bench', runId: 'r1', letter: l });
@@ -53,7 +54,7 @@ function writer(batchRows, n) {
   return ROWS / (ms / 1000);
 }
 
-function floor(batchRows, n) {
+function plain(batchRows, n) {
   const store = openSqliteStore(join(dir, `f${batchRows}-${n}.db`));
   const db = store.db;
   const insert = db.prepare(
@@ -72,16 +73,22 @@ function floor(batchRows, n) {
   return ROWS / (ms / 1000);
 }
 
-console.log(`\n1. dead-letter writes: ${fmt(ROWS)} rows to a file (WAL, synchronous=FULL), rows/s, median of ${RUNS}`);
-console.log('batchRows   StoreWriter   SQLite alone (pre-encoded)   writer/floor');
+const TARGET = 200_000;
+console.log(`\n1. dead-letter writes: ${fmt(ROWS)} rows (WAL, synchronous=FULL), rows/s, median of ${RUNS}`);
+console.log('batchRows   StoreWriter, file   StoreWriter, :memory:   plain INSERTs, file   file/memory   file/plain   file/target');
 for (const batchRows of [500, 2000, 10_000]) {
   const w = [];
+  const m = [];
   const f = [];
   for (let n = 0; n < RUNS; n++) {
     w.push(writer(batchRows, n));
-    f.push(floor(batchRows, n));
+    m.push(writer(batchRows, n, true));
+    f.push(plain(batchRows, n));
   }
-  console.log(`${String(batchRows).padStart(9)}   ${fmt(median(w)).padStart(11)}   ${fmt(median(f)).padStart(26)}   ${(median(w) / median(f)).toFixed(2)}`);
+  const [W, M, F] = [median(w), median(m), median(f)];
+  console.log(
+    `${String(batchRows).padStart(9)}   ${fmt(W).padStart(17)}   ${fmt(M).padStart(21)}   ${fmt(F).padStart(19)}   ${(W / M).toFixed(2).padStart(11)}   ${(W / F).toFixed(2).padStart(10)}   ${(W / TARGET).toFixed(2).padStart(11)}`,
+  );
 }
 
 // ── 2. persistence cost on a run ────────────────────────────────────────────

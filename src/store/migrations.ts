@@ -81,6 +81,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Every index is paid for on each dead-letter insert; this one cost about 15 % of the
+      -- writer's rows/s. A reason filter now reads through the job or run index, or scans by id.
+      DROP INDEX dead_letters_by_reason;
+    `,
+  },
 ];
 
 /** The newest schema version this Warden knows. */

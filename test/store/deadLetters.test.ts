@@ -89,6 +89,18 @@ describe('dead letters', () => {
     }
   });
 
+  it('runs of rows of one run (whole multi-row INSERTs, remainders, single rows between) keep their run and their order', () => {
+    const { store } = fresh();
+    const w = store.writer({ batchRows: 10_000 });
+    // 120 of run a (2 × 50 + 20), 7 of b, 51 of a again (50 + 1), then b/c alternating, then 50 of c
+    const runs = [...Array(120).fill('a'), ...Array(7).fill('b'), ...Array(51).fill('a'), ...Array.from({ length: 9 }, (_, i) => (i % 2 ? 'b' : 'c')), ...Array(50).fill('c')];
+    runs.forEach((run, i) => w.add({ jobId: `job-${run}`, runId: `run-${run}`, letter: letter(i, { i }) }));
+    expect(w.flush()).toBe(runs.length);
+    const got = store.deadLetters.list({ limit: 1000 }).items;
+    expect(got.map((l) => [l.index, l.runId, l.jobId])).toEqual(runs.map((run, i) => [i, `run-${run}`, `job-${run}`]));
+    expect(store.deadLetters.list({ runId: 'run-b', limit: 1000 }).items).toHaveLength(11);
+  });
+
   it('list: filters and keyset pagination visit every row exactly once', () => {
     const { store } = fresh();
     const w = store.writer({ batchRows: 64 });

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StoreSchemaError, isStoreSchemaError } from '../../src/errors/StoreSchemaError.js';
-import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openSqliteStore } from '../../src/store/openSqliteStore.js';
 import { tempDb } from './storeHelpers.js';
 
@@ -39,6 +39,31 @@ describe('openSqliteStore: schema and settings', () => {
     expect(again.db.pragma('busy_timeout', { simple: true })).toBe(250);
     expect(again.db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
     again.close();
+  });
+
+  it('migrates a version 2 file with letters in it: the rows stay, the reason index is gone, a reason filter still reads them', () => {
+    const t = tempDb();
+    cleanup = t.cleanup;
+    const raw = new Database(t.path);
+    raw.pragma('journal_mode = WAL');
+    for (const m of MIGRATIONS.filter((m) => m.version <= 2)) raw.exec(m.sql);
+    raw.pragma(`application_id = ${APPLICATION_ID}`);
+    raw.pragma('user_version = 2');
+    const insert = raw.prepare(
+      `INSERT INTO dead_letters (job_id, run_id, task_key, task_index, input, reason, error_name, error_message, attempts, first_failed_at, last_failed_at)
+       VALUES ('grid', 'grid#1', ?, ?, x'c0', ?, 'Error', 'boom', 1, 0, 0)`,
+    );
+    for (let i = 0; i < 10; i++) insert.run(`k${i}`, i, i % 2 ? 'timeout' : 'error');
+    raw.close();
+
+    const store = openSqliteStore(t.path);
+    expect(store.schemaVersion).toBe(3);
+    const indexes = store.db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'dead_letters' ORDER BY name").pluck().all();
+    expect(indexes).toEqual(['dead_letters_by_job', 'dead_letters_by_run']);
+    expect(store.deadLetters.list({ reason: 'timeout', limit: 100 }).items.map((l) => l.key)).toEqual(['k1', 'k3', 'k5', 'k7', 'k9']);
+    expect(store.deadLetters.list({ reason: 'error', jobId: 'grid', limit: 100 }).items).toHaveLength(5);
+    expect(store.db.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }]);
+    store.close();
   });
 
   it('works in memory', () => {
