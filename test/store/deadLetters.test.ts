@@ -101,6 +101,49 @@ describe('dead letters', () => {
     expect(store.deadLetters.list({ runId: 'run-b', limit: 1000 }).items).toHaveLength(11);
   });
 
+  it('stretches of one failure (job, run, reason and error bound once per block) and of mixed failures keep every field of every row, in order', () => {
+    const { store } = fresh();
+    const w = store.writer({ batchRows: 100_000 });
+    // seeded stretches: a run (2 of them), a failure (3 errors: numeric and string codes, with and
+    // without a stack, and per-row messages), a length from 1 to 130
+    let seed = 7;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const errors = [
+      { name: 'TaskTimeoutError', message: 'the task ran past its budget of 30000 ms', code: 'ERR_WARDEN_TASK_TIMEOUT' },
+      { name: 'Error', message: 'connect ECONNREFUSED', code: 111, stack: 'Error: connect ECONNREFUSED\n    at db' },
+      { name: 'Error', message: 'bad row', stack: 'Error: bad row' },
+    ];
+    const sent: Array<{ runId: string; letter: ReturnType<typeof letter> }> = [];
+    while (sent.length < 2000) {
+      const runId = `run-${rnd(2)}`;
+      const kind = rnd(4); // 3: each row its own message
+      const reason = kind === 0 ? 'timeout' : 'error';
+      for (let n = 1 + rnd(130); n > 0; n--) {
+        const i = sent.length;
+        const error = kind === 3 ? { name: 'Error', message: `boom ${i}`, code: i } : errors[kind]!;
+        sent.push({ runId, letter: { ...letter(i, { i }, reason), error, attempts: 1 + (i % 3) } });
+      }
+    }
+    for (const { runId, letter: l } of sent) w.add({ jobId: `job-${runId}`, runId, letter: l, replayOf: l.index % 7 ? undefined : l.index });
+    expect(w.flush()).toBe(sent.length);
+    const got: StoredDeadLetterSummary[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.deadLetters.list({ limit: 1000, cursor });
+      got.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor);
+    expect(got).toHaveLength(sent.length);
+    for (const [i, row] of got.entries()) {
+      const { runId, letter: l } = sent[i]!;
+      expect(row).toEqual({
+        id: row.id, jobId: `job-${runId}`, runId, key: l.key, index: l.index, reason: l.reason, error: l.error, attempts: l.attempts,
+        firstFailedAt: l.firstFailedAt, lastFailedAt: l.lastFailedAt, inputBytes: row.inputBytes, ...(l.index % 7 ? {} : { replayOf: l.index }),
+      });
+    }
+    expect(store.deadLetters.get(got[1234]!.id)?.payload).toEqual({ ok: true, input: { i: 1234 } });
+  });
+
   it('list: filters and keyset pagination visit every row exactly once', () => {
     const { store } = fresh();
     const w = store.writer({ batchRows: 64 });
