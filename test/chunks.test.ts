@@ -105,3 +105,26 @@ describe('chunk.ended', () => {
     ]);
   });
 });
+
+describe('the error a letter carries', () => {
+  it("has the task's own stack when the task threw, and none when Warden raised it (a timeout, a stop)", async () => {
+    const box = letterBox();
+    await runBatch({
+      task: fixture('behave.mjs'),
+      // the second times out at 200 ms; the chunk's 300 ms end before the third can
+      source: [{ do: 'throw' }, { do: 'never' }, { do: 'never' }],
+      workers: 1,
+      chunkSize: 3,
+      timeouts: { taskMs: 200, chunkMs: 300, killGraceMs: 50 },
+      retry: { attempts: 1 },
+      logger: quiet,
+      onDeadLetter: box.onDeadLetter,
+    });
+    const by = Object.fromEntries(box.letters.map((l) => [l.reason, l.error]));
+    expect(Object.keys(by).sort()).toEqual(['chunk-timeout', 'error', 'timeout']);
+    expect(by['error']?.stack).toMatch(/^Error: bad data\n\s+at .*behave\.mjs/);
+    expect(by['timeout']).toEqual({ name: 'TaskTimeoutError', message: 'the task ran past its budget of 200 ms', code: 'ERR_WARDEN_TASK_TIMEOUT' });
+    expect(by['chunk-timeout']).toMatchObject({ name: 'ChunkTimeoutError', code: 'ERR_WARDEN_CHUNK_TIMEOUT' });
+    expect(by['chunk-timeout']).not.toHaveProperty('stack');
+  });
+});

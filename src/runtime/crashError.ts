@@ -10,5 +10,6 @@ export function crashError(code: number, error: SerializedError | undefined): Se
     error?.code === WorkerMemoryError.code
       ? new WorkerMemoryError(`the worker was killed for its memory (exit code ${code}): ${error.message}`)
       : new WorkerCrashError(`the worker died (exit code ${code})${error ? `: ${error.message}` : ''}`);
-  return { ...plainError(e), stack: error?.stack };
+  // the worker's own error, when it had one, keeps its stack: that one is about the task
+  return error?.stack === undefined ? plainError(e) : { ...plainError(e), stack: error.stack };
 }

@@ -13,8 +13,13 @@ export function cancelReasonOf(reason: BatchStopReason | undefined): CancelReaso
   return 'aborted';
 }
 
+/**
+ * An error Warden raised itself (a timeout, a stop, a crash it noticed), as a letter carries it:
+ * without a stack. Where Warden noticed says nothing about the task, and the stack (a dozen
+ * frames of the engine and XState, about 900 bytes) would be stored with every such letter.
+ */
 export function plainError(e: Error & { code?: string }): SerializedError {
-  return { name: e.name, message: e.message, code: e.code, stack: e.stack };
+  return { name: e.name, message: e.message, code: e.code };
 }
 
 /** The error recorded on a task ended from outside, one error class per reason. */
