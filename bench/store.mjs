@@ -2,7 +2,7 @@
  * The store's costs, peers in the same run:
  *  1. dead-letter writes, of letters that share one failure and of letters with their own
  *     errors: StoreWriter (msgpackr-encoded input, 15 columns, IMMEDIATE
- *     transactions of `batchRows`) on a file with synchronous=FULL, vs the same writer on
+ *     transactions of `batchRows`) on a file with synchronous=FULL, and with NORMAL, vs the same writer on
  *     ':memory:' (no I/O at all: what the CPU allows for this row), vs one plain INSERT per
  *     row with the input already encoded (what a writer without multi-row INSERTs does);
  *  2. persistence on a run: 100k no-op tasks (1 % failing → dead letters) through
@@ -51,8 +51,8 @@ const lettersOf = (error) =>
     lastFailedAt: new Date(1_700_000_001_000 + i),
   }));
 
-function writer(letters, batchRows, n, memory = false) {
-  const store = openSqliteStore(memory ? ':memory:' : join(dir, `w${batchRows}-${n}.db`));
+function writer(letters, batchRows, n, { memory = false, synchronous = 'full' } = {}) {
+  const store = openSqliteStore(memory ? ':memory:' : join(dir, `w${batchRows}-${n}-${synchronous}.db`), { synchronous });
   const w = store.writer({ batchRows });
   const t0 = performance.now();
   for (const l of letters) w.add({ jobId: 'bench', runId: 'r1', letter: l });
@@ -85,21 +85,23 @@ const ONLY = process.env.BENCH_ONLY;
 const TARGET = 200_000;
 if (ONLY !== 'run') {
   console.log(`\n1. dead-letter writes: ${fmt(ROWS)} rows (WAL, synchronous=FULL), rows/s, median of ${RUNS}`);
-  console.log('letters       batchRows   StoreWriter, file   StoreWriter, :memory:   plain INSERTs, file   file/memory   file/plain   file/target');
+  console.log('letters       batchRows   StoreWriter, file   file, synchronous=NORMAL   StoreWriter, :memory:   plain INSERTs, file   file/memory   file/plain   file/target');
   for (const [name, error] of Object.entries(failures)) {
     const letters = lettersOf(error);
     for (const batchRows of [2000, 10_000]) {
       const w = [];
+      const nm = [];
       const m = [];
       const f = [];
       for (let n = 0; n < RUNS; n++) {
         w.push(writer(letters, batchRows, n));
-        m.push(writer(letters, batchRows, n, true));
+        nm.push(writer(letters, batchRows, n, { synchronous: 'normal' }));
+        m.push(writer(letters, batchRows, n, { memory: true }));
         f.push(plain(letters, batchRows, n));
       }
-      const [W, M, F] = [median(w), median(m), median(f)];
+      const [W, N, M, F] = [median(w), median(nm), median(m), median(f)];
       console.log(
-        `${name.padEnd(11)}   ${String(batchRows).padStart(9)}   ${fmt(W).padStart(17)}   ${fmt(M).padStart(21)}   ${fmt(F).padStart(19)}   ${(W / M).toFixed(2).padStart(11)}   ${(W / F).toFixed(2).padStart(10)}   ${(W / TARGET).toFixed(2).padStart(11)}`,
+        `${name.padEnd(11)}   ${String(batchRows).padStart(9)}   ${fmt(W).padStart(17)}   ${fmt(N).padStart(24)}   ${fmt(M).padStart(21)}   ${fmt(F).padStart(19)}   ${(W / M).toFixed(2).padStart(11)}   ${(W / F).toFixed(2).padStart(10)}   ${(W / TARGET).toFixed(2).padStart(11)}`,
       );
     }
   }

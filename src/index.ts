@@ -45,7 +45,7 @@ export { InterruptedError, isInterruptedError } from './errors/InterruptedError.
 export { jobMachine, MAX_TIMER_MS, type JobInput, type JobContext, type JobEvent, type JobEmitted } from './machines/job.machine.js';
 export { planFire, type FirePlan } from './machines/planFire.js';
 
-export type { StoreOption } from './runtime/storeOption.js';
+export type { SqliteStoreSettings, StoreOption, StoreSynchronous } from './runtime/storeOption.js';
 export type { WardenDeadLetters, WardenRuns, ReplayResult } from './runtime/createWarden.js';
 export type { RunKind, StoredRun, StoredChunk, StoredDeadLetter, StoredDeadLetterSummary, StoredJobState, Page, DeadLetterFilter } from './store/types.js';
 export type { PurgeFilter, ReplaySelection } from './store/deadLetterAdmin.js';

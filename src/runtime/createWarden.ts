@@ -6,7 +6,7 @@ import { JobRunner, type RunNowResult } from './jobRunner.js';
 import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
 import { replayPlan } from './replayPlan.js';
-import { resolveStorePath, type StoreOption } from './storeOption.js';
+import { resolveStore, type StoreOption } from './storeOption.js';
 import { WardenStorage, type StoreFaults } from './wardenStorage.js';
 import type { StorePayloadError } from '../errors/StorePayloadError.js';
 import type { PurgeFilter, ReplaySelection } from '../store/deadLetterAdmin.js';
@@ -39,8 +39,8 @@ export interface WardenOptions {
   inspectTasks?: boolean;
   /** Add Node's process metrics (CPU, heap, event-loop lag, …; prefix `warden_process_`) to `metrics()`. Default false. */
   processMetrics?: boolean;
-  /** Where runs, progress, dead letters and job state are kept: `'sqlite:<file>'` or `'memory'` (tests).
-   * Default: the `WARDEN_STORE` environment variable, else `'sqlite:./warden.db'`. */
+  /** Where runs, progress, dead letters and job state are kept: `'sqlite:<file>'`, `{ sqlite: <file>, synchronous }`
+   * or `'memory'` (tests). Default: the `WARDEN_STORE` environment variable, else `'sqlite:./warden.db'`. */
   store?: StoreOption;
 }
 
@@ -133,9 +133,10 @@ export function createWardenWith(options: WardenOptions, internals: WardenIntern
   const logger = options.logger ?? pino({ level: process.env['WARDEN_LOG_LEVEL'] ?? 'info' });
   const workers = options.workers === undefined ? undefined : integerAtLeast('options.workers', options.workers, 1, '4');
   const events = new TypedEmitter<WardenEvents>(logger);
-  const storePath = resolveStorePath(options.store);
+  const resolvedStore = resolveStore(options.store);
+  const storePath = resolvedStore.path;
   const runClock = options.runClock ?? systemClock;
-  const storage = new WardenStorage(storePath, runClock, logger, events, internals.storeFaults);
+  const storage = new WardenStorage(resolvedStore, runClock, logger, events, internals.storeFaults);
   const clock = options.clock ?? systemClock;
   const metrics = new WardenMetrics(events, { processMetrics: options.processMetrics === true });
   const status = createStatusStore(storePath);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { openSqliteStore, type SqliteStore } from '../store/openSqliteStore.js';
 import type { StoreWriter } from '../store/storeWriter.js';
 import type { WardenClock } from './clock.js';
+import type { ResolvedStore } from './storeOption.js';
 import type { TypedEmitter } from './typedEmitter.js';
 import type { WardenEvents } from './wardenEvents.js';
 
@@ -46,13 +47,13 @@ export class WardenStorage {
   readonly host = HOST_ID;
 
   constructor(
-    path: string,
+    resolved: ResolvedStore,
     clock: WardenClock,
     private readonly log: Logger,
     private readonly events: TypedEmitter<WardenEvents>,
     private readonly faults?: StoreFaults | undefined,
   ) {
-    this.store = openSqliteStore(path);
+    this.store = openSqliteStore(resolved.path, { synchronous: resolved.synchronous });
     const beforeFlush = faults ? () => faults.before('write rows') : undefined;
     this.writer = this.store.writer({ clock, onError: (err) => this.failed('flush', err), beforeFlush });
   }

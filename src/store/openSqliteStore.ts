@@ -19,6 +19,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number | undefined;
   /** Cap on a stored input's size, checked before decoding (default 1 MiB). */
   maxInputBytes?: number | undefined;
+  /** `'full'` (default): a commit survives a power loss. `'normal'`: it survives a process crash (fewer fsyncs). */
+  synchronous?: 'full' | 'normal' | undefined;
 }
 
 /** An open store. `close()` it on shutdown (after closing any writer it made). */
@@ -40,7 +42,7 @@ export interface SqliteStore {
 
 /**
  * Opens (creating if needed) a Warden store: a SQLite file, or ':memory:' for tests. Sets WAL,
- * synchronous=FULL and a busy timeout, then migrates the schema to this Warden's version.
+ * synchronous=FULL (or NORMAL when asked) and a busy timeout, then migrates the schema to this Warden's version.
  * Throws StoreSchemaError when the file has a newer schema or is not a Warden store.
  */
 export function openSqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteStore {
@@ -51,7 +53,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     if (!readonly) db.pragma('journal_mode = WAL'); // persistent in the file; a reader inherits it
-    db.pragma('synchronous = FULL');
+    db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -32768'); // 32 MiB of pages: index pages of a large dead-letter table stay in memory
     const schemaVersion = readonly ? checkReadable(db, path) : migrate(db, path);

@@ -158,8 +158,23 @@ describe('the warden on a SQLite file', () => {
     expect(w.deadLetters.list().items).toEqual([]);
   });
 
+  it("store settings: synchronous 'normal' when asked; 'full' by default, for the string form too", async () => {
+    const t = temp();
+    const seen: number[] = [];
+    const storeFaults = { before() {}, closing: (store: { db: Database.Database }) => void seen.push(store.db.pragma('synchronous', { simple: true }) as number) };
+    for (const store of [{ sqlite: t.path, synchronous: 'normal' as const }, { sqlite: t.path }, `sqlite:${t.path}` as const]) {
+      const w = createWardenWith({ logger: quiet, store }, { storeFaults });
+      expect(w.storePath).toBe(t.path);
+      await w.close();
+    }
+    expect(seen).toEqual([1, 2, 2]); // NORMAL, FULL, FULL
+  });
+
   it('rejects a bad store option and bad replay selections with the field named', async () => {
     expect(() => createWarden({ logger: quiet, store: 'postgres://x' as never })).toThrow(expect.objectContaining({ field: 'options.store' }));
+    expect(() => createWarden({ logger: quiet, store: { sqlite: '' } })).toThrow(expect.objectContaining({ field: 'options.store.sqlite' }));
+    expect(() => createWarden({ logger: quiet, store: { sqlite: 'x.db', synchronous: 'off' as never } })).toThrow(/options\.store\.synchronous must be 'full' or 'normal' \(got "off"\)/);
+    expect(() => createWarden({ logger: quiet, store: { sqlite: 'x.db', sync: 'normal' } as never })).toThrow(expect.objectContaining({ field: 'options.store.sync' }));
     const w = warden(':memory:');
     await expect(w.deadLetters.replay({ jobId: 'nope' })).rejects.toMatchObject({ field: 'selection.jobId' });
     await expect(w.deadLetters.replay({ ids: [] })).rejects.toMatchObject({ field: 'selection.ids' });
