@@ -83,3 +83,25 @@ describe('the clock jumps past several fires (host suspended)', () => {
     expect(liveThreadCount()).toBe(0);
   });
 });
+
+describe('the clock jumps a day ahead for an every-minute job (more fires than are listed at once)', () => {
+  it('the fires older than the grace are one run.missed, for the oldest; the fire within the grace runs; the schedule goes on', async () => {
+    const MINUTE = 60_000;
+    const clock = new SimulatedClock();
+    const warden = createWarden({ clock, logger: quiet, store: 'memory' });
+    const log = eventLog(warden);
+    warden.defineJob({ id: 'minutely', trigger: { everyMs: MINUTE }, misfireGraceMs: 5 * MINUTE, task: fixture('ok.mjs'), workers: 1, spareWorkers: 0, source: () => [1] });
+    await warden.start();
+    const DAY = 24 * 60 * MINUTE;
+    clock.set(DAY + 30_000); // 1440 fires due; the last, at 1 day, is 30 s late
+    expect(log.of('run.missed')).toEqual([{ jobId: 'minutely', scheduledAt: new Date(MINUTE), lateMs: DAY + 30_000 - MINUTE }]);
+    const started = log.of('run.started');
+    expect(started.map((e) => [e.scheduledAt.getTime(), e.coalesced])).toEqual([[DAY, 5]]); // coalesced: the fires within the grace
+    expect((await log.next('run.finished')).summary.status).toBe('completed');
+    clock.set(DAY + MINUTE);
+    await log.next('run.finished');
+    expect(log.of('run.started').map((e) => e.scheduledAt.getTime())).toEqual([DAY, DAY + MINUTE]);
+    expect(log.of('run.missed')).toHaveLength(1);
+    await warden.close();
+  });
+});

@@ -7,7 +7,7 @@ import { circuitMachine, type CircuitEmitted } from '../machines/circuit.machine
 import { jobMachine, type JobEmitted } from '../machines/job.machine.js';
 import type { BatchSummary } from './batchSummary.js';
 import type { WardenClock } from './clock.js';
-import { dueFires, nextFire, type FireRule } from './nextFire.js';
+import { DUE_FIRES_LIMIT, dueFires, nextFire, type FireRule } from './nextFire.js';
 import type { ResolvedJob } from './resolveJob.js';
 import { runBatchWith } from './runBatch.js';
 import type { TypedEmitter } from './typedEmitter.js';
@@ -160,7 +160,7 @@ export class JobRunner<I> {
       return;
     }
     if (first <= now) {
-      const due = dueFires(rule, first, now);
+      const due = this.dueSince(rule, first, now);
       this.actor.send({ type: 'FIRE', at: now, ...due });
       this.saveState(due.scheduled[due.scheduled.length - 1], due.next);
     } else {
@@ -181,10 +181,27 @@ export class JobRunner<I> {
     if (first !== undefined && first < horizon) {
       const oldest = first;
       first = nextFire(rule, horizon - 1);
-      this.log.warn({ from: new Date(oldest), to: new Date(horizon) }, 'fires while the host was down, older than the misfire grace, are missed');
+      this.log.warn({ from: new Date(oldest), to: new Date(horizon) }, 'fires while the host was down or the clock jumped, older than the misfire grace, are missed');
       this.d.events.emit('run.missed', { jobId: this.job.id, scheduledAt: new Date(oldest), lateMs: now - oldest });
     }
     return first;
+  }
+
+  /**
+   * The fires due from `from` by `now`. When more are due than `dueFires` lists (the clock
+   * jumped far ahead: a suspended host, a wall-clock correction), the ones older than the
+   * misfire grace are missed as one (a `run.missed` for the oldest), as after a long outage,
+   * and the list starts within the grace: the fires that may still run are never cut off.
+   */
+  private dueSince(rule: FireRule, from: number, now: number): { scheduled: number[]; next: number | undefined } {
+    const due = dueFires(rule, from, now);
+    const last = due.scheduled[due.scheduled.length - 1];
+    if (last === undefined || due.scheduled.length < DUE_FIRES_LIMIT) return due;
+    const after = nextFire(rule, last);
+    if (after === undefined || after > now) return due;
+    const first = this.sinceDown(rule, from, -Infinity, now);
+    if (first === undefined || first > now) return { scheduled: [], next: first };
+    return dueFires(rule, first, now);
   }
 
   /** The latest fire time a stored run of this job was started for (a fire recorded as run is not run again). */
@@ -334,7 +351,7 @@ export class JobRunner<I> {
     switch (e.type) {
       case 'due': {
         const now = Math.max(this.d.clock.now(), e.dueAt);
-        const { scheduled, next } = dueFires(this.rule as FireRule, e.dueAt, now);
+        const { scheduled, next } = this.dueSince(this.rule as FireRule, e.dueAt, now);
         // The job-level circuit gate. Open (or a probe running): every due fire is skipped,
         // the machine is only re-armed. Half-open: one run at most, the probe.
         const gate = this.gate();

@@ -23,8 +23,11 @@ export function nextFire(rule: FireRule, afterMs: number): number | undefined {
   }
 }
 
+/** How many fire times `dueFires` lists at most by default. */
+export const DUE_FIRES_LIMIT = 1000;
+
 /** Fire times due by `now`, from `first` on (at most `limit`), and the next one after `now`. */
-export function dueFires(rule: FireRule, first: number, now: number, limit = 1000): { scheduled: number[]; next: number | undefined } {
+export function dueFires(rule: FireRule, first: number, now: number, limit = DUE_FIRES_LIMIT): { scheduled: number[]; next: number | undefined } {
   const scheduled: number[] = [];
   let t: number | undefined = first;
   while (t !== undefined && t <= now && scheduled.length < limit) {
