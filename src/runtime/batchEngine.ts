@@ -744,7 +744,10 @@ export class BatchEngine<I> {
     if (this.stoppedWorkers < this.workers.length) return;
     if (!this.drained) return;
     // After the current transition: the last worker is still delivering its own completion.
-    queueMicrotask(() => this.root.send({ type: 'STOPPED' }));
+    queueMicrotask(() => {
+      // maybeStopped may run twice before this microtask: the batch hears STOPPED once
+      if (this.root.getSnapshot().status === 'active') this.root.send({ type: 'STOPPED' });
+    });
   }
 
   private finish(): void {

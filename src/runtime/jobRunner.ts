@@ -530,7 +530,8 @@ export class JobRunner<I> {
     };
     const release = () => {
       this.runs.delete(runId);
-      this.actor.send({ type: 'RUN_ENDED', runId });
+      // a run whose slot was released by force may end after the job machine is done (closed)
+      if (this.actor.getSnapshot().status === 'active') this.actor.send({ type: 'RUN_ENDED', runId });
       if (plan.kind !== 'resume') this.nextResume();
     };
     const ended = summary.then(
