@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { liveThreadCount } from '../src/actors/liveThreads.js';
+import { systemClock } from '../src/runtime/clock.js';
 import { createWarden } from '../src/runtime/createWarden.js';
+import { runBatch } from '../src/runtime/runBatch.js';
 import { fixture, quiet } from './helpers.js';
 import { eventLog, expectCountsAddUp } from './wardenProbe.js';
 
@@ -103,5 +105,20 @@ describe('the clock jumps a day ahead for an every-minute job (more fires than a
     expect(log.of('run.started').map((e) => e.scheduledAt.getTime())).toEqual([DAY, DAY + MINUTE]);
     expect(log.of('run.missed')).toHaveLength(1);
     await warden.close();
+  });
+});
+
+describe('the wall clock steps while tasks run (an NTP correction)', () => {
+  it('a step back moves no task deadline: the next task of a busy thread keeps its whole budget', async () => {
+    // One thread: a 1 s task, then an 800 ms one, budget 1.5 s each. The wall clock steps back
+    // 10 s 300 ms into the run, while the first task runs. Deadlines read the clock's monotonic
+    // reading; read from the wall clock, the second task's deadline would fall 10 s "earlier"
+    // and it would be killed when the deadline timer checks, 1.5 s after the first started.
+    const t0 = performance.now();
+    const clock = { ...systemClock, now: () => Date.now() - (performance.now() - t0 > 300 ? 10_000 : 0) };
+    const source = [{ do: 'sleep', ms: 1000 }, { do: 'sleep', ms: 800 }];
+    const s = await runBatch({ task: fixture('behave.mjs'), source, workers: 1, spareWorkers: 0, timeouts: { taskMs: 1500 }, clock, logger: quiet });
+    expect(s).toMatchObject({ status: 'completed', succeeded: 2, deadLettered: 0 });
+    expect(s.durationMs).toBeGreaterThanOrEqual(1800); // the monotonic reading, not the stepped wall clock
   });
 });

@@ -1,4 +1,5 @@
 import type { SerializedError, TaskAssignment, TaskResult, ThreadEvent } from '../machines/workerProtocol.js';
+import { monotonicOf } from '../runtime/clock.js';
 import type { WorkerLogicOptions } from './workerLogic.js';
 
 /** What a worker (thread or process) posts to its supervisor: a success is its bare sequence number. */
@@ -46,12 +47,13 @@ export function workerMessages(send: (e: ThreadEvent) => void, opts: WorkerLogic
   let results: TaskResult[] = [];
   let flushScheduled = false;
   let uncaught: SerializedError | undefined;
+  const elapsed = monotonicOf(opts.clock); // the worker machine's deadlines: a wall-clock step must not move them
   const flush = () => {
     flushScheduled = false;
     if (results.length === 0) return;
     const batch = results;
     results = [];
-    send({ type: 'RESULTS', results: batch, at: opts.clock.now() });
+    send({ type: 'RESULTS', results: batch, at: elapsed() });
   };
   const addResult = (r: TaskResult) => {
     results.push(r);

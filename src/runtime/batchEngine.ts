@@ -16,6 +16,7 @@ import { workerMachine, type WorkerFinished, type WorkerSettled } from '../machi
 import type { SerializedError } from '../machines/workerProtocol.js';
 import type { BatchEvent } from './batchEvent.js';
 import type { BatchSummary } from './batchSummary.js';
+import { monotonicOf } from './clock.js';
 import { crashError } from './crashError.js';
 import type { DeadLetter } from './deadLetter.js';
 import type { ResolvedOptions } from './resolveOptions.js';
@@ -88,7 +89,11 @@ export class BatchEngine<I> {
   private status: BatchStatus = 'failed';
   private stopReason: BatchStopReason | undefined;
   private moduleError: TaskModuleError | undefined;
+  /** Wall-clock start (the summary's `startedAt`). */
   private readonly startedAt: number;
+  /** The clock's monotonic reading (`monotonicOf`): task deadlines, retry delays, durations. A wall-clock step does not move them. */
+  private readonly elapsed: () => number;
+  private readonly startedElapsed: number;
   private resolve!: (s: BatchSummary) => void;
   private reject!: (e: unknown) => void;
   private readonly onAbort = () => this.root.send({ type: 'ABORT' });
@@ -101,6 +106,8 @@ export class BatchEngine<I> {
     this.debug = this.log.isLevelEnabled('debug');
     this.reader = new SourceReader(options.source);
     this.startedAt = options.clock.now();
+    this.elapsed = monotonicOf(options.clock);
+    this.startedElapsed = this.elapsed();
   }
 
   /** Starts the batch; resolves with its summary once every worker is gone. */
@@ -249,7 +256,7 @@ export class BatchEngine<I> {
           if (recs.length === 0) break;
           this.idle.pop();
           this.handed.set(slot, recs);
-          (this.workers[slot] as WorkerRef).send({ type: 'RUN', tasks: recs.map((r) => this.assignment(r)), at: this.o.clock.now() });
+          (this.workers[slot] as WorkerRef).send({ type: 'RUN', tasks: recs.map((r) => this.assignment(r)), at: this.elapsed() });
         }
       } while (this.pumpAgain);
     } finally {
@@ -289,7 +296,7 @@ export class BatchEngine<I> {
   /** A handed-over task starts in its thread: the task machine's dispatch. */
   private startRunning(rec: TaskRecord<I>): void {
     stepTask(rec.state, { type: 'dispatch' }, this.o.policy);
-    rec.startedAt = this.o.clock.now();
+    rec.startedAt = this.elapsed();
   }
 
   /** Whether worker `slot` is in `alive.<state>` now (its snapshot is current, even mid-event). */
@@ -311,7 +318,7 @@ export class BatchEngine<I> {
     const recs = this.handed.size < this.o.workers ? this.takeBatch() : [];
     if (recs.length > 0) {
       this.handed.set(slot, recs);
-      w.send({ type: 'NEXT', tasks: recs.map((r) => this.assignment(r)), at: this.o.clock.now() });
+      w.send({ type: 'NEXT', tasks: recs.map((r) => this.assignment(r)), at: this.elapsed() });
     } else {
       w.send({ type: 'RELEASE' });
     }
@@ -337,7 +344,7 @@ export class BatchEngine<I> {
   private onFinished(e: WorkerFinished): void {
     const recs = this.handed.get(e.slot);
     if (!recs) return;
-    const now = this.o.clock.now();
+    const now = this.elapsed();
     let tripped = false;
     for (const r of e.results) {
       const i = recs[0]?.seq === r.task.seq ? 0 : recs.findIndex((x) => x.seq === r.task.seq);
@@ -455,7 +462,7 @@ export class BatchEngine<I> {
     rec.lastError = error;
     stepTask(rec.state, step, this.o.policy);
     if (rec.state.status === 'retryWait') {
-      rec.dueAt = now + rec.state.retryDelayMs;
+      rec.dueAt = this.elapsed() + rec.state.retryDelayMs;
       if (this.debug) this.log.debug({ key: rec.key, chunk: rec.chunk, attempt: rec.state.attempt, delayMs: rec.state.retryDelayMs, err: error.message }, 'task will be retried');
       this.waiting.push(rec);
       this.armWake();
@@ -521,11 +528,11 @@ export class BatchEngine<I> {
     }
     let due = Infinity;
     for (const r of this.waiting) due = Math.min(due, r.dueAt);
-    this.chunk.send({ type: 'WAKE_IN', delayMs: Math.max(0, due - this.o.clock.now()) });
+    this.chunk.send({ type: 'WAKE_IN', delayMs: Math.max(0, due - this.elapsed()) });
   }
 
   private onWake(): void {
-    const now = this.o.clock.now();
+    const now = this.elapsed();
     const still: TaskRecord<I>[] = [];
     for (const r of this.waiting) {
       if (r.dueAt <= now) {
@@ -777,7 +784,7 @@ export class BatchEngine<I> {
       sourceExhausted: this.reader.exhausted,
       startedAt: new Date(this.startedAt),
       endedAt: new Date(endedAt),
-      durationMs: endedAt - this.startedAt,
+      durationMs: Math.round(this.elapsed() - this.startedElapsed),
     };
     this.log.info(
       { status: summary.status, reason: summary.reason, total: summary.total, succeeded: summary.succeeded, deadLettered: summary.deadLettered, durationMs: summary.durationMs },

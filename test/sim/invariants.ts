@@ -164,9 +164,10 @@ export const reasons: Check = (o) => {
           // A deadline counts from the hand-over (the latency before the thread starts it). A
           // host stall fires every timer late at once: a heartbeat or ping window can expire
           // before the messages that would have renewed it are read, so any attempt it
-          // overlaps may time out. A wall-clock jump moves deadlines (they are stamped with now()).
+          // overlaps may time out. A wall-clock jump moves no deadline (they are on the clock's
+          // monotonic reading).
           const stalled = stallWithin(o, last.at, at) > 0;
-          const slack = 2 * c.latencyMs + o.wallJumps.reduce((m, j) => m + Math.abs(j.ms), 0);
+          const slack = 2 * c.latencyMs;
           if (!stalled && !takesAtLeast(fate, c.taskMs - slack)) out.push(`${where}: its fate ${fateText(fate)} ends before taskMs ${c.taskMs}`);
           retryable();
           break;

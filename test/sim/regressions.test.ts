@@ -76,6 +76,25 @@ describe('regressions found by the simulation', () => {
     expect(o.runs[0]?.letters.find((l) => l.letter.key === '1:2')?.letter.reason).toBe('timeout');
   });
 
+  it('bug 3 (found by a real-worker test, kept here): a wall-clock step back while a thread is busy made its next task due early', async () => {
+    // Six instant tasks teach the engine to hand tasks over in groups: the last of them and two
+    // 60 ms tasks (budget 100 ms) go to the thread together at 100 ms. The wall clock steps
+    // back 500 ms at 130 ms, while the first 60 ms task runs. Deadlines stamped with now() put
+    // the second one's at 160 - 500 + 100 = -240: the deadline timer (200 ms) killed it as a
+    // timeout after 40 ms of its 60.
+    // Since the fix (clock.ts, monotonicOf) deadlines read the clock's monotonic reading.
+    const s: Schedule = withText({
+      config: { ...base, spareWorkers: 0, chunkSize: 8, taskMs: 100 },
+      runs: [[...instant, [ok(60)], [ok(60)]]],
+      starts: [],
+      host: [{ kind: 'wallJump', at: 130, ms: -500 }],
+      horizonMs: 150,
+    });
+    const o = await simulate(s);
+    assertInvariants(o);
+    expect(o.runs[0]?.summary).toMatchObject({ status: 'completed', succeeded: 8, deadLettered: 0 });
+  });
+
   it('bug 2 (host.sim seed 404): a flush that failed at a run\'s end was not tried again until another row came', async () => {
     // Store writes fail from 0 to 120 ms. runNow at 79 starts run 1 (its start write is refused:
     // it has no row); its task hangs and the run ends at 100, inside the window: the flush of its

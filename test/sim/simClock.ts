@@ -36,6 +36,11 @@ export class SimClock implements WardenClock {
     return this.mono + this.wall;
   }
 
+  /** What budgets and durations read (as `systemClock.monotonic`): wall jumps do not move it. */
+  monotonic(): number {
+    return this.mono;
+  }
+
   setTimeout(fn: (...args: any[]) => void, timeout: number): number {
     return this.arm(fn, timeout, false);
   }

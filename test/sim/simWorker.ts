@@ -1,4 +1,5 @@
 import { fromCallback } from 'xstate';
+import { monotonicOf } from '../../src/runtime/clock.js';
 import type { WorkerLogicFactory } from '../../src/actors/workerLogic.js';
 import type { ThreadInput } from '../../src/machines/worker.machine.js';
 import type { SerializedError, TaskAssignment, TaskResult, ThreadCommand, ThreadEvent } from '../../src/machines/workerProtocol.js';
@@ -156,6 +157,7 @@ export class SimWorld {
     receive: (fn: (cmd: ThreadCommand) => void) => void,
   ): () => void {
     const clock = this.clock;
+    const elapsed = monotonicOf(clock);
     const { latencyMs, heartbeatMs } = this.schedule.config;
     const log: ThreadLog = { id: ++this.threadIds, slot: input.slot, createdAt: clock.mono, exitedAt: undefined };
     run.threads.push(log);
@@ -172,7 +174,7 @@ export class SimWorld {
       if (results.length === 0) return;
       const batch = results;
       results = [];
-      toHost({ type: 'RESULTS', results: batch, at: clock.now() });
+      toHost({ type: 'RESULTS', results: batch, at: elapsed() }); // as workerMessages.ts stamps them
     };
     const onMessage = (m: Posted) => {
       switch (m.t) {
