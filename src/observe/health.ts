@@ -9,8 +9,10 @@ export interface HealthInputs {
   now: number;
   started: boolean;
   closing: boolean;
-  /** When the scheduler's tick last ran (clock ms). */
+  /** When the scheduler's tick last ran (wall-clock ms, for the answer). */
   lastTickAt: number;
+  /** How long ago it ran, on the clock's monotonic reading (a wall-clock step does not make it stale). */
+  sinceTickMs: number;
   /** Throws when the store cannot take a write now. */
   probeStore: () => void;
   /** Rows a failed flush left buffered. */
@@ -22,7 +24,7 @@ export function checkHealth(h: HealthInputs): Health {
   const checkedAt = new Date(h.now).toISOString();
   if (h.closing) return { ok: false, checkedAt, reason: 'closing' };
   if (!h.started) return { ok: false, checkedAt, reason: 'not started: call warden.start()' };
-  const staleMs = h.now - h.lastTickAt;
+  const staleMs = Math.round(h.sinceTickMs);
   if (staleMs > STALE_TICK_MS) return { ok: false, checkedAt, reason: `the scheduler has not ticked for ${staleMs} ms (event loop blocked or timers not firing)` };
   if (h.storeFailing) return { ok: false, checkedAt, reason: 'store writes are failing (see the store.failed events / logs)' };
   try {

@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { OptionError } from '../errors/OptionError.js';
 import { WardenError } from '../errors/WardenError.js';
-import { systemClock, type WardenClock } from './clock.js';
+import { monotonicOf, systemClock, type WardenClock } from './clock.js';
 import { JobRunner, type RunNowResult } from './jobRunner.js';
 import type { JobSpec } from './jobSpec.js';
 import { resolveJob } from './resolveJob.js';
@@ -150,10 +150,13 @@ export function createWardenWith(options: WardenOptions, internals: WardenIntern
   }
   const servers = new Set<Served>();
   // The scheduler's liveness tick (for /healthz), on the scheduler's clock.
+  const elapsed = monotonicOf(clock);
   let lastTickAt = clock.now();
+  let lastTickElapsed = elapsed();
   let tickTimer: unknown;
   const tick = () => {
     lastTickAt = clock.now();
+    lastTickElapsed = elapsed();
     tickTimer = clock.setTimeout(tick, TICK_MS);
     (tickTimer as { unref?: () => void } | undefined)?.unref?.();
   };
@@ -226,6 +229,7 @@ export function createWardenWith(options: WardenOptions, internals: WardenIntern
         started,
         closing: closing !== undefined,
         lastTickAt,
+        sinceTickMs: elapsed() - lastTickElapsed,
         storeFailing: !status.getSnapshot().context.store.ok && storage.writer.pending > 0,
         probeStore: () => storage.probe(),
       });

@@ -47,6 +47,28 @@ describe('warden.serve(): /healthz, /metrics, /status over HTTP', () => {
     expect(JSON.parse(h.body).reason).toMatch(/has not ticked for 16000 ms/);
   });
 
+  it('health: a wall-clock step forward does not make the scheduler look stale; staleness is on the monotonic reading', async () => {
+    // timers never fire on their own (as stalledClock); the wall clock can step apart from the monotonic reading
+    const clock = { wall: 0, mono: 0 };
+    const c: WardenClock & { advance(ms: number): void } = {
+      setTimeout: () => 0,
+      clearTimeout: () => undefined,
+      now: () => 1_000_000 + clock.mono + clock.wall,
+      monotonic: () => clock.mono,
+      advance: (ms) => void (clock.mono += ms),
+    };
+    const w = warden({ clock: c });
+    const { url } = await w.serve({ port: 0 });
+    await w.start();
+    clock.wall += 3_600_000; // an NTP step of an hour
+    let h = await get(`${url}/healthz`);
+    expect(h.status).toBe(200);
+    c.advance(16_000); // the loop really stalls for three ticks
+    h = await get(`${url}/healthz`);
+    expect(h.status).toBe(503);
+    expect(JSON.parse(h.body).reason).toMatch(/has not ticked for 16000 ms/);
+  });
+
   it('health is 503 while store writes fail, and the failure is in /status', async () => {
     const t = tempDb();
     cleanups.push(t.cleanup);
