@@ -273,7 +273,7 @@ export function createWardenWith(options: WardenOptions, internals: WardenIntern
         }
         return Promise.all(
           [...byJob].map(async ([jobId, ids]) => {
-            const r = replayPlan<unknown>(storage.store, ids, () => runClock.now());
+            const r = replayPlan<unknown>(storage.store, ids);
             const result = await job(jobId).submit(r.plan);
             status.trigger.deadLetters({ jobId, count: storage.attempt('count dead letters', () => storage.store.letters.waiting(jobId), 0) });
             return { jobId, runId: r.runId, result, replayed: r.replayed, unreadable: r.unreadable };

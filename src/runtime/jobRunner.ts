@@ -59,7 +59,13 @@ export interface RunPlan<I> {
   key?: ((input: I, index: number) => string) | undefined;
   /** The letter a task of this run replays (its new failure links to it). */
   replayOf?: ((index: number) => number | undefined) | undefined;
-  /** Called once the run's rows are written (a replay marks its letters here). */
+  /**
+   * The stored letters this run replays (a replay): once it ran, they are marked replayed by
+   * it in the writer's transaction that records its end, with its new letters. A mark never
+   * lands without the new failure it points to.
+   */
+  replayed?: (() => readonly number[]) | undefined;
+  /** Called once the run ended and its rows were handed to the writer. */
   onEnd?: ((runId: string, summary: BatchSummary | undefined) => void) | undefined;
 }
 
@@ -520,12 +526,12 @@ export class JobRunner<I> {
         ? { endedAt: s.endedAt, status: s.status, reason: s.reason, metrics: { ...runCounts(s), ...metrics } }
         : { endedAt: new Date(this.d.clock.now()), status: 'failed', reason: 'task-module' };
       // in the writer's transaction with the run's last letters: a failed write leaves both for its retry
-      st.attempt('end run', () => st.writer.runEnded(runId, end), undefined);
+      st.attempt('end run', () => st.writer.runEnded(runId, end, s ? plan.replayed?.() : undefined), undefined);
       st.attempt('flush', () => st.writer.flush(), 0);
       try {
         plan.onEnd?.(runId, s);
       } catch (err) {
-        st.failed('write replay marks', err);
+        log.error({ err }, 'the run plan threw at the end of the run');
       }
     };
     const release = () => {

@@ -16,10 +16,10 @@ export interface Replay<I> {
 /**
  * A run of stored dead letters through the job's supervision: the source reads the letters
  * lazily (one at a time, so a large replay holds one input at a time), each task keeps its
- * letter's key, a new failure links to the letter it replays, and once the run's rows are
- * written every letter it took is marked replayed by it.
+ * letter's key, a new failure links to the letter it replays, and every letter it took is
+ * marked replayed by it in the transaction that writes the run's end and its new letters.
  */
-export function replayPlan<I>(store: SqliteStore, ids: readonly number[], now: () => number): Replay<I> {
+export function replayPlan<I>(store: SqliteStore, ids: readonly number[]): Replay<I> {
   /** Letter id at each source position of the run. */
   const taken: number[] = [];
   const keys: string[] = [];
@@ -46,9 +46,9 @@ export function replayPlan<I>(store: SqliteStore, ids: readonly number[], now: (
       },
       key: (_input, index) => keys[index] ?? String(index),
       replayOf: (index) => taken[index],
-      onEnd: (runId, summary) => {
+      replayed: () => taken,
+      onEnd: (runId) => {
         r.runId = runId;
-        if (summary) store.letters.markReplayed(taken, runId, now());
       },
     },
   };

@@ -1,4 +1,4 @@
-import type { Database, Statement } from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import type { DeadLetterReason } from '../machines/deadLetterReason.js';
 
 /** Which letters `purge` deletes; every given field must match. */
@@ -16,14 +16,12 @@ export interface PurgeFilter {
 /** The letters a replay takes: of a job not yet replayed, or exactly these ids. */
 export type ReplaySelection = { jobId: string } | { ids: readonly number[] };
 
-/** Writes that change dead letters after the fact: replay marks and purges. */
+/** Dead letters after the fact: what a replay takes, and purges (replay marks are written by the StoreWriter, with the replay run's end). */
 export class DeadLetterAdmin {
   readonly #db: Database;
-  readonly #mark: Statement<[number, string, number]>;
 
   constructor(db: Database) {
     this.#db = db;
-    this.#mark = db.prepare('UPDATE dead_letters SET replayed_at = ?, replay_run_id = ? WHERE id = ?');
   }
 
   /** Ids and jobs of the letters a replay takes, oldest first (ids of an `ids` selection that do not exist are left out). */
@@ -46,13 +44,6 @@ export class DeadLetterAdmin {
   /** Letters of a job not replayed yet. */
   waiting(jobId: string): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM dead_letters WHERE job_id = ? AND replayed_at IS NULL').get(jobId) as { n: number }).n;
-  }
-
-  /** Marks letters replayed by a run, in one IMMEDIATE transaction. */
-  markReplayed(ids: readonly number[], runId: string, at: number): void {
-    this.#db.transaction(() => {
-      for (const id of ids) this.#mark.run(at, runId, id);
-    }).immediate();
   }
 
   /** Deletes the matching letters; returns how many. */

@@ -33,6 +33,7 @@ export interface StoreWriterOptions {
 
 type ChunkRow = [runId: string, chunk: number, size: number, succeeded: number, deadLettered: number, endedAt: number];
 type EndRow = [endedAt: number, status: string, reason: string | null, metrics: string | null, runId: string];
+type MarkRow = [replayedAt: number, runId: string, letterId: number];
 
 /** How a run ended, as its row records it. */
 export interface RunEnd {
@@ -61,10 +62,12 @@ export class StoreWriter {
   readonly #letters: DeadLetterInserts;
   readonly #insertChunk: Statement<ChunkRow>;
   readonly #endRun: Statement<EndRow>;
-  readonly #writeAll: (rows: Row[], chunks: ChunkRow[], ends: EndRow[]) => void;
+  readonly #markReplayed: Statement<MarkRow>;
+  readonly #writeAll: (rows: Row[], chunks: ChunkRow[], ends: EndRow[], marks: MarkRow[]) => void;
   #buffer: Row[] = [];
   #chunks: ChunkRow[] = [];
   #ends: EndRow[] = [];
+  #marks: MarkRow[] = [];
   #timer: unknown;
   #closed = false;
   #written = 0;
@@ -80,28 +83,34 @@ export class StoreWriter {
       'INSERT OR REPLACE INTO run_chunks (run_id, chunk, size, succeeded, dead_lettered, ended_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.#endRun = db.prepare<EndRow>('UPDATE runs SET ended_at = ?, status = ?, reason = ?, metrics = ? WHERE id = ?');
-    const tx = db.transaction((rows: Row[], chunks: ChunkRow[], ends: EndRow[]) => {
+    this.#markReplayed = db.prepare<MarkRow>('UPDATE dead_letters SET replayed_at = ?, replay_run_id = ? WHERE id = ?');
+    const tx = db.transaction((rows: Row[], chunks: ChunkRow[], ends: EndRow[], marks: MarkRow[]) => {
       this.#letters.write(rows);
       for (const chunk of chunks) this.#insertChunk.run(...chunk);
       for (const end of ends) this.#endRun.run(...end);
+      for (const mark of marks) this.#markReplayed.run(...mark);
     });
-    this.#writeAll = (rows, chunks, ends) => tx.immediate(rows, chunks, ends);
+    this.#writeAll = (rows, chunks, ends, marks) => tx.immediate(rows, chunks, ends, marks);
   }
 
   /** Rows added but not yet written (letters, chunks and run ends). */
   get pending(): number {
-    return this.#buffer.length + this.#chunks.length + this.#ends.length;
+    return this.#buffer.length + this.#chunks.length + this.#ends.length + this.#marks.length;
   }
 
   /**
    * Records how a run ended, written behind every row added before it: a run's row says it
    * ended only once all its letters and chunks are in the file. Until then it says `running`,
    * so a host killed meanwhile leaves a run that is resumed, not one that lost letters.
+   * `replayed`: the stored letters the run replayed, marked replayed by it in the same
+   * transaction (never before the new failures that link to them are written).
    */
-  runEnded(runId: string, end: RunEnd): void {
+  runEnded(runId: string, end: RunEnd, replayed?: readonly number[]): void {
     if (this.#closed) throw new Error('StoreWriter is closed');
     const metrics = end.metrics === undefined ? null : JSON.stringify(end.metrics);
-    this.#ends.push([end.endedAt.getTime(), end.status, end.reason ?? null, metrics, runId]);
+    const at = end.endedAt.getTime();
+    this.#ends.push([at, end.status, end.reason ?? null, metrics, runId]);
+    for (const id of replayed ?? []) this.#marks.push([at, runId, id]);
     this.#armTimer();
   }
 
@@ -170,13 +179,14 @@ export class StoreWriter {
       this.#clock?.clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#buffer.length === 0 && this.#chunks.length === 0 && this.#ends.length === 0) return 0;
+    if (this.pending === 0) return 0;
     const rows = this.#buffer;
     const chunks = this.#chunks;
     const ends = this.#ends;
+    const marks = this.#marks;
     try {
       this.#beforeFlush?.();
-      this.#writeAll(rows, chunks, ends);
+      this.#writeAll(rows, chunks, ends, marks);
     } catch (err) {
       // the rows stay buffered; whoever called this flush (a run's end, a full batch, the timer),
       // the next try is flushMs from now, not whenever another row happens to be added
@@ -186,6 +196,7 @@ export class StoreWriter {
     this.#buffer = [];
     this.#chunks = [];
     this.#ends = [];
+    this.#marks = [];
     this.#written += rows.length;
     return rows.length;
   }

@@ -88,6 +88,39 @@ describe('the warden on a SQLite file', () => {
     reader.close();
   });
 
+  it('a replay whose last writes fail marks no letter replayed before its new failures are written; once writes work, both land together', async () => {
+    const t = temp();
+    const shut = join(t.dir, 'never');
+    let failing = false;
+    const storeFaults = {
+      before(operation: string) {
+        if (failing && operation === 'write rows') throw Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' });
+      },
+    };
+    const w = createWardenWith({ logger: quiet, store: `sqlite:${t.path}`, workers: 2 }, { storeFaults });
+    open.push(() => w.close({ graceMs: 0 }));
+    w.defineJob({ id: 'j', trigger: { everyMs: 3_600_000 }, task: gated, key: (p: { n: number }) => `k${p.n}`, source: () => [0, 1].map((n) => ({ n, gate: shut })) });
+    await w.runNow('j'); // two letters, written
+    w.on('run.started', () => (failing = true));
+    const [r] = await w.deadLetters.replay({ jobId: 'j' });
+    expect(r!.result).toMatchObject({ total: 2, deadLettered: 2 }); // they fail again
+
+    // a host killed now: the old letters unmarked (a later replay takes them again), no new letter
+    const reader = new Database(t.path, { readonly: true });
+    const rows = () => reader.prepare('SELECT id, replay_run_id AS by, replay_of AS of FROM dead_letters ORDER BY id').all();
+    expect(rows()).toEqual([{ id: 1, by: null, of: null }, { id: 2, by: null, of: null }]);
+
+    failing = false;
+    await w.close();
+    expect(rows()).toEqual([
+      { id: 1, by: r!.runId, of: null },
+      { id: 2, by: r!.runId, of: null },
+      { id: 3, by: null, of: expect.any(Number) },
+      { id: 4, by: null, of: expect.any(Number) },
+    ]);
+    reader.close();
+  });
+
   it('replays dead letters: those that now succeed and those that fail again (linked to the old letter); replayed letters are marked', async () => {
     const t = temp();
     const open1 = join(t.dir, 'gate-a');
