@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { WorkerLogicFactory } from '../actors/workerLogic.js';
-import { InterruptedError } from '../errors/InterruptedError.js';
 import { createActor, type Actor, type InspectionEvent } from 'xstate';
 import { JobTimeoutError } from '../errors/JobTimeoutError.js';
 import { circuitMachine, type CircuitEmitted } from '../machines/circuit.machine.js';
@@ -12,12 +11,12 @@ import type { ResolvedJob } from './resolveJob.js';
 import { runBatchWith } from './runBatch.js';
 import type { TypedEmitter } from './typedEmitter.js';
 import type { SkipReason, WardenEvents } from './wardenEvents.js';
-import type { RunKind, StoredRun } from '../store/types.js';
-import type { DeadLetter } from './deadLetter.js';
+import type { StoredRun } from '../store/types.js';
+import type { RunPlan } from './runPlan.js';
+import { letterInterrupted } from './letterInterrupted.js';
 import { resumePlan } from './resumePlan.js';
 import { RunMetricsCollector, type RunMetrics } from '../observe/runMetrics.js';
 import type { WardenMetrics } from '../observe/wardenMetrics.js';
-import { SourceReader } from './sourceReader.js';
 import { hostAliveElsewhere, type WardenStorage } from './wardenStorage.js';
 
 /** Tags this process's run ids (its start time in ms, base 36, and a random suffix). */
@@ -45,29 +44,6 @@ export interface JobRunnerDeps {
 
 /** How often a run samples the host's RSS for its peak. */
 const RSS_SAMPLE_MS = 1000;
-
-/** How a run that is not a plain fire differs: a resume, a replay, or runNow. */
-export interface RunPlan<I> {
-  kind: RunKind;
-  /** The fire time the run is for (a resume keeps the interrupted run's). */
-  slot?: number | undefined;
-  resumeOf?: string | undefined;
-  /** Source positions to read but not run (a resume). */
-  skip?: ((position: number) => boolean) | undefined;
-  /** Replaces the job's source and keys (a replay). */
-  source?: (() => Iterable<I> | AsyncIterable<I>) | undefined;
-  key?: ((input: I, index: number) => string) | undefined;
-  /** The letter a task of this run replays (its new failure links to it). */
-  replayOf?: ((index: number) => number | undefined) | undefined;
-  /**
-   * The stored letters this run replays (a replay): once it ran, they are marked replayed by
-   * it in the writer's transaction that records its end, with its new letters. A mark never
-   * lands without the new failure it points to.
-   */
-  replayed?: (() => readonly number[]) | undefined;
-  /** Called once the run ended and its rows were handed to the writer. */
-  onEnd?: ((runId: string, summary: BatchSummary | undefined) => void) | undefined;
-}
 
 interface LiveRun {
   controller: AbortController;
@@ -241,7 +217,7 @@ export class JobRunner<I> {
       if (this.job.onInterrupted === 'resume') {
         this.resumes.push({ kind: 'resume', slot: run.slot?.getTime(), resumeOf: run.id, skip: plan.skip });
       } else {
-        const n = await this.letterInterrupted(run, plan.skip);
+        const n = await letterInterrupted({ jobId: this.job.id, spec: this.job.spec, run, skip: plan.skip, storage: st, events: this.d.events, now: this.d.clock.now(), log: this.log });
         // behind its letters, in the same transaction: until they are written the run stays running, to be found again
         st.attempt('end run', () => st.writer.runEnded(run.id, { endedAt: new Date(this.d.clock.now()), status: 'interrupted', reason: 'host-died', metrics: { settled: plan.settled, interruptedLetters: n } }), undefined);
         st.attempt('flush', () => st.writer.flush(), 0);
@@ -249,39 +225,6 @@ export class JobRunner<I> {
       }
     }
     this.nextResume();
-  }
-
-  /** Writes every task of `run` not settled as an `interrupted` dead letter (the source is read again). */
-  private async letterInterrupted(run: StoredRun, skip: (p: number) => boolean): Promise<number> {
-    const st = this.d.storage;
-    const keyOf = this.job.spec.key ?? ((_: I, i: number) => String(i));
-    const at = new Date(this.d.clock.now());
-    const error = new InterruptedError(`the host running run ${run.id} (${run.host}) died before this task ended`);
-    const serialized = { name: error.name, message: error.message, code: error.code };
-    const reader = new SourceReader<I>(this.job.spec.source());
-    let n = 0;
-    try {
-      for (let p = 0; ; p++) {
-        const r = reader.isAsync ? await reader.next() : reader.nextSync();
-        if (r.done) break;
-        if (skip(p)) continue;
-        let key: string;
-        try {
-          key = keyOf(r.value, p);
-        } catch {
-          key = `#${p}`;
-        }
-        const letter: DeadLetter<I> = { key, index: p, input: r.value, reason: 'interrupted', error: serialized, attempts: 0, firstFailedAt: at, lastFailedAt: at };
-        st.attempt('write dead letter', () => st.writer.add({ jobId: this.job.id, runId: run.id, letter }), undefined);
-        this.d.events.emit('task.deadLettered', { jobId: this.job.id, runId: run.id, letter });
-        n++;
-      }
-    } catch (err) {
-      this.log.error({ err, runId: run.id }, 'the source threw while the interrupted run was dead-lettered: the rest stays pending');
-    } finally {
-      reader.close();
-    }
-    return n;
   }
 
   /** Starts the next queued resume once no resume is running. */

@@ -1,6 +1,6 @@
 import type { StorePayloadError } from '../errors/StorePayloadError.js';
 import type { SqliteStore } from '../store/openSqliteStore.js';
-import type { RunPlan } from './jobRunner.js';
+import type { RunPlan } from './runPlan.js';
 
 /** A replay's plan and what it found along the way. */
 export interface Replay<I> {
