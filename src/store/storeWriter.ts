@@ -93,7 +93,7 @@ export class StoreWriter {
     this.#writeAll = (rows, chunks, ends, marks) => tx.immediate(rows, chunks, ends, marks);
   }
 
-  /** Rows added but not yet written (letters, chunks and run ends). */
+  /** Rows added but not yet written (letters, chunks, run ends and replay marks). */
   get pending(): number {
     return this.#buffer.length + this.#chunks.length + this.#ends.length + this.#marks.length;
   }
