@@ -1,4 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
+import { END_RUN_SQL, runEndRow, type RunEnd, type RunEndRow } from './runEnd.js';
 import type { RunKind, StoredRun } from './types.js';
 
 interface RunRow {
@@ -80,10 +81,9 @@ export class RunStore {
   }
 
   /** Records how a run ended. Returns false when no run has that id. */
-  finish(id: string, end: { endedAt: Date; status: string; reason?: string | undefined; metrics?: unknown }): boolean {
-    const update = this.#db.prepare('UPDATE runs SET ended_at = ?, status = ?, reason = ?, metrics = ? WHERE id = ?');
-    const metrics = end.metrics === undefined ? null : JSON.stringify(end.metrics);
-    const info = this.#db.transaction(() => update.run(end.endedAt.getTime(), end.status, end.reason ?? null, metrics, id)).immediate();
+  finish(id: string, end: RunEnd): boolean {
+    const update = this.#db.prepare<RunEndRow>(END_RUN_SQL);
+    const info = this.#db.transaction(() => update.run(...runEndRow(id, end))).immediate();
     return info.changes === 1;
   }
 

@@ -4,6 +4,7 @@ import type { DeadLetter } from '../runtime/deadLetter.js';
 import type { ChunkSettled } from '../runtime/resolveOptions.js';
 import { DeadLetterInserts, type LetterRow as Row } from './deadLetterInserts.js';
 import { encodeInput } from './payload.js';
+import { END_RUN_SQL, runEndRow, type RunEnd, type RunEndRow } from './runEnd.js';
 
 /** One letter to write: the run's dead letter plus where it came from. */
 export interface DeadLetterWrite {
@@ -32,18 +33,7 @@ export interface StoreWriterOptions {
 }
 
 type ChunkRow = [runId: string, chunk: number, size: number, succeeded: number, deadLettered: number, endedAt: number];
-type EndRow = [endedAt: number, status: string, reason: string | null, metrics: string | null, runId: string];
 type MarkRow = [replayedAt: number, runId: string, letterId: number];
-
-/** How a run ended, as its row records it. */
-export interface RunEnd {
-  endedAt: Date;
-  status: string;
-  reason?: string | undefined;
-  /** Stored as JSON. */
-  metrics?: unknown;
-}
-
 
 /**
  * The one writer on the main thread. Dead letters are encoded when added; they, the
@@ -61,12 +51,12 @@ export class StoreWriter {
   readonly #beforeFlush: (() => void) | undefined;
   readonly #letters: DeadLetterInserts;
   readonly #insertChunk: Statement<ChunkRow>;
-  readonly #endRun: Statement<EndRow>;
+  readonly #endRun: Statement<RunEndRow>;
   readonly #markReplayed: Statement<MarkRow>;
-  readonly #writeAll: (rows: Row[], chunks: ChunkRow[], ends: EndRow[], marks: MarkRow[]) => void;
+  readonly #writeAll: (rows: Row[], chunks: ChunkRow[], ends: RunEndRow[], marks: MarkRow[]) => void;
   #buffer: Row[] = [];
   #chunks: ChunkRow[] = [];
-  #ends: EndRow[] = [];
+  #ends: RunEndRow[] = [];
   #marks: MarkRow[] = [];
   #timer: unknown;
   #closed = false;
@@ -82,9 +72,9 @@ export class StoreWriter {
     this.#insertChunk = db.prepare<ChunkRow>(
       'INSERT OR REPLACE INTO run_chunks (run_id, chunk, size, succeeded, dead_lettered, ended_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
-    this.#endRun = db.prepare<EndRow>('UPDATE runs SET ended_at = ?, status = ?, reason = ?, metrics = ? WHERE id = ?');
+    this.#endRun = db.prepare<RunEndRow>(END_RUN_SQL);
     this.#markReplayed = db.prepare<MarkRow>('UPDATE dead_letters SET replayed_at = ?, replay_run_id = ? WHERE id = ?');
-    const tx = db.transaction((rows: Row[], chunks: ChunkRow[], ends: EndRow[], marks: MarkRow[]) => {
+    const tx = db.transaction((rows: Row[], chunks: ChunkRow[], ends: RunEndRow[], marks: MarkRow[]) => {
       this.#letters.write(rows);
       for (const chunk of chunks) this.#insertChunk.run(...chunk);
       for (const end of ends) this.#endRun.run(...end);
@@ -107,10 +97,9 @@ export class StoreWriter {
    */
   runEnded(runId: string, end: RunEnd, replayed?: readonly number[]): void {
     if (this.#closed) throw new Error('StoreWriter is closed');
-    const metrics = end.metrics === undefined ? null : JSON.stringify(end.metrics);
-    const at = end.endedAt.getTime();
-    this.#ends.push([at, end.status, end.reason ?? null, metrics, runId]);
-    for (const id of replayed ?? []) this.#marks.push([at, runId, id]);
+    const row = runEndRow(runId, end);
+    this.#ends.push(row);
+    for (const id of replayed ?? []) this.#marks.push([row[0], runId, id]);
     this.#armTimer();
   }
 
